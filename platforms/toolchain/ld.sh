@@ -1,0 +1,3 @@
+#!/bin/sh
+# The GNU linker, for tools that ask the toolchain for ld directly.
+exec /usr/bin/ld "$@"

@@ -1,0 +1,58 @@
+/*
+ * fault: an image that breaks on purpose, to prove that no fault ends in a
+ * silent hang. The command line picks the fault ("fault=ud"); every one
+ * must end with a readable report on the console and a failure exit.
+ */
+#include <stdint.h>
+
+#include <torito/app.h>
+#include <torito/boot.h>
+#include <torito/console.h>
+#include <torito/panic.h>
+#include <torito/string.h>
+
+static volatile int zero;
+
+/* Recurses until the guard page under the boot stack stops it. */
+static __attribute__((noinline)) int overflow(int depth)
+{
+	volatile char pad[256];
+
+	pad[0] = (char)depth;
+	if (depth >= 0) /* always, but the compiler must not know */
+		return overflow(depth + 1 + zero) + pad[0];
+	return pad[0];
+}
+
+int torito_main(void)
+{
+	char kind[16];
+
+	if (!boot_cmdline_get(boot_info(), "fault", kind, sizeof(kind))) {
+		kprintf("fault: give fault=ud|pf|null|gp|div|bp|stack|panic\n");
+		return 2;
+	}
+	kprintf("fault: causing '%s'\n", kind);
+	if (strcmp(kind, "ud") == 0)
+		__asm__ volatile("ud2");
+	else if (strcmp(kind, "pf") == 0)
+		*(volatile uint64_t *)0x7fff00000000ull = 1;
+	else if (strcmp(kind, "null") == 0)
+		kprintf("%d\n", *(volatile int *)(uintptr_t)zero);
+	else if (strcmp(kind, "gp") == 0)
+		*(volatile uint64_t *)0x8000000000000000ull = 1;
+	else if (strcmp(kind, "div") == 0)
+		/* In assembly: gcc turns 1 / x into a compare. */
+		__asm__ volatile("xor %%edx, %%edx; divl %1"
+				 :
+				 : "a"(1), "r"(zero)
+				 : "rdx");
+	else if (strcmp(kind, "bp") == 0)
+		__asm__ volatile("int3");
+	else if (strcmp(kind, "stack") == 0)
+		kprintf("%d\n", overflow(0));
+	else if (strcmp(kind, "panic") == 0)
+		panic("deliberate panic with value %d", 42);
+	kprintf("fault: '%s' did not fault\n", kind);
+	return 3;
+}
