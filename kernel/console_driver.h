@@ -1,17 +1,12 @@
 /*
- * The console backend interface, private to kernel/: the serial port (and,
- * under Xen, the PV console) installs a write function here; kprintf in
- * kernel/console.c calls it.
+ * The serial console, private to kernel/. Backends install themselves with
+ * console_set_backend (torito/driver.h); kprintf in kernel/console.c calls
+ * the current one.
  */
 #ifndef TORITO_KERNEL_CONSOLE_DRIVER_H
 #define TORITO_KERNEL_CONSOLE_DRIVER_H
 
-#include <stddef.h>
-
-typedef void (*console_write_fn)(const char *s, size_t len);
-
-/* Makes fn the console; output before any backend is set is dropped. */
-void console_set_backend(console_write_fn fn);
+#include <torito/driver.h>
 
 /* Sets up COM1 and makes it the console if a UART answers. */
 void serial_init(void);

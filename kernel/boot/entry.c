@@ -12,6 +12,7 @@
 #include <torito/app.h>
 #include <torito/boot.h>
 #include <torito/console.h>
+#include <torito/driver.h>
 #include <torito/errno.h>
 #include <torito/power.h>
 
@@ -63,6 +64,16 @@ static void parse_boot_record(uint32_t magic, uint32_t info)
 			bi->warning, bi->warnings);
 }
 
+extern const struct init_entry __init_start[], __init_end[];
+
+/* Runs the registered init functions of one stage, in link order. */
+static void run_init_stage(int stage)
+{
+	for (const struct init_entry *e = __init_start; e < __init_end; e++)
+		if (e->stage == stage)
+			e->fn();
+}
+
 __noreturn void kernel_entry(uint32_t magic, uint32_t info)
 {
 	serial_init();
@@ -72,5 +83,7 @@ __noreturn void kernel_entry(uint32_t magic, uint32_t info)
 	mmu_unmap_null_page();
 	null_page_mapped = false;
 	hypervisor_detect(&the_boot_info);
+	run_init_stage(INIT_PLATFORM);
+	run_init_stage(INIT_DEVICES);
 	power_off(torito_main());
 }

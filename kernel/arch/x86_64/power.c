@@ -13,6 +13,7 @@
 
 #include <torito/boot.h>
 #include <torito/console.h>
+#include <torito/driver.h>
 #include <torito/errno.h>
 #include <torito/power.h>
 
@@ -57,10 +58,19 @@ static void acpi_poweroff(void)
 		cpu_relax();
 }
 
+static power_off_fn backend;
+
+void power_set_backend(power_off_fn fn)
+{
+	backend = fn;
+}
+
 __noreturn void power_off(int status)
 {
 	irq_disable();
 	kprintf("torito: power off (%s)\n", status == 0 ? "success" : "failure");
+	if (backend)
+		backend(status);
 	if (inb(DEBUG_EXIT_PORT) != 0xff)
 		outb(DEBUG_EXIT_PORT, status == 0 ? 0 : 1);
 	acpi_poweroff();
