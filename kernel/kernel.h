@@ -18,4 +18,14 @@ const void *phys_map(void *ctx, uint64_t paddr, uint64_t len);
 /* Fills bi->hypervisor and bi->hypervisor_sig from CPUID 0x40000000. */
 void hypervisor_detect(struct boot_info *bi);
 
+/*
+ * Halts the calling CPU until an interrupt arrives or time_now_ns() reaches
+ * deadline_ns (0: no deadline), then returns with interrupts disabled.
+ * Callers re-check their condition in a loop.
+ */
+void cpu_idle_until(uint64_t deadline_ns);
+
+/* Sets up the early allocator over the usable RAM above the image. */
+void mem_early_init(void);
+
 #endif /* TORITO_KERNEL_KERNEL_H */

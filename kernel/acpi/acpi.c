@@ -87,8 +87,8 @@ static const uint8_t *table_map(uint64_t pa, phys_map_fn map, void *ctx)
 	return h;
 }
 
-static int find_fadt(uint64_t rsdp, phys_map_fn map, void *ctx,
-		     const uint8_t **fadt)
+static int find_table(uint64_t rsdp, phys_map_fn map, void *ctx,
+		      const char *sig, const uint8_t **table)
 {
 	const uint8_t *r = map(ctx, rsdp, 36);
 	bool xsdt = r[15] >= 2 && rd64(r + 24) != 0;
@@ -102,10 +102,10 @@ static int find_fadt(uint64_t rsdp, phys_map_fn map, void *ctx,
 	     off += esize) {
 		uint64_t pa = xsdt ? rd64(root + off) : rd32(root + off);
 		const uint8_t *t = map(ctx, pa, 4);
-		if (!t || memcmp(t, "FACP", 4) != 0)
+		if (!t || memcmp(t, sig, 4) != 0)
 			continue;
-		*fadt = table_map(pa, map, ctx);
-		return *fadt ? 0 : -EBADMSG;
+		*table = table_map(pa, map, ctx);
+		return *table ? 0 : -EBADMSG;
 	}
 	return -ENOENT;
 }
@@ -161,7 +161,7 @@ int acpi_parse_poweroff(uint64_t rsdp, phys_map_fn map, void *ctx,
 	memset(out, 0, sizeof(*out));
 	if (!rsdp_valid(rsdp, map, ctx))
 		return -EBADMSG;
-	rc = find_fadt(rsdp, map, ctx, &fadt);
+	rc = find_table(rsdp, map, ctx, "FACP", &fadt);
 	if (rc < 0)
 		return rc;
 	flen = rd32(fadt + 4);
@@ -182,4 +182,69 @@ int acpi_parse_poweroff(uint64_t rsdp, phys_map_fn map, void *ctx,
 	if (!dsdt || memcmp(dsdt, "DSDT", 4) != 0)
 		return -EBADMSG;
 	return parse_s5(dsdt, rd32(dsdt + 4), out);
+}
+
+static void madt_entry(const uint8_t *e, uint8_t len, struct acpi_madt_info *o)
+{
+	switch (e[0]) {
+	case 0: /* processor local APIC: uid, apic id, flags */
+		if (len < 8 || !(rd32(e + 4) & 1))
+			break;
+		if (o->ncpus == ACPI_MAX_CPUS)
+			o->cpus_dropped++;
+		else
+			o->cpu_apic_id[o->ncpus++] = e[3];
+		break;
+	case 1: /* I/O APIC: id, reserved, address, gsi base */
+		if (len < 12 || o->nioapics == ACPI_MAX_IOAPICS)
+			break;
+		o->ioapic[o->nioapics].id = e[2];
+		o->ioapic[o->nioapics].addr = rd32(e + 4);
+		o->ioapic[o->nioapics].gsi_base = rd32(e + 8);
+		o->nioapics++;
+		break;
+	case 2: /* interrupt source override: bus, irq, gsi, flags */
+		if (len < 10 || o->noverrides == ACPI_MAX_OVERRIDES)
+			break;
+		o->override[o->noverrides].irq = e[3];
+		o->override[o->noverrides].gsi = rd32(e + 4);
+		o->override[o->noverrides].flags = (uint16_t)(e[8] | e[9] << 8);
+		o->noverrides++;
+		break;
+	case 9: /* processor local x2APIC: reserved, x2apic id, flags */
+		if (len < 16 || !(rd32(e + 8) & 1))
+			break;
+		if (o->ncpus == ACPI_MAX_CPUS)
+			o->cpus_dropped++;
+		else
+			o->cpu_apic_id[o->ncpus++] = rd32(e + 4);
+		break;
+	}
+}
+
+int acpi_parse_madt(uint64_t rsdp, phys_map_fn map, void *ctx,
+		    struct acpi_madt_info *out)
+{
+	const uint8_t *madt;
+	uint32_t len, off;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (!rsdp_valid(rsdp, map, ctx))
+		return -EBADMSG;
+	rc = find_table(rsdp, map, ctx, "APIC", &madt);
+	if (rc < 0)
+		return rc;
+	len = rd32(madt + 4);
+	if (len < SDT_HEADER_LEN + 8)
+		return -EBADMSG;
+	out->lapic_addr = rd32(madt + SDT_HEADER_LEN);
+	for (off = SDT_HEADER_LEN + 8; off + 2 <= len;) {
+		uint8_t elen = madt[off + 1];
+		if (elen < 2 || elen > len - off)
+			return -EBADMSG;
+		madt_entry(madt + off, elen, out);
+		off += elen;
+	}
+	return 0;
 }

@@ -25,6 +25,39 @@ struct acpi_poweroff {
 	uint64_t sleep_addr; /* sleep control register (hw_reduced) */
 };
 
+#define ACPI_MAX_CPUS 64
+#define ACPI_MAX_IOAPICS 4
+#define ACPI_MAX_OVERRIDES 16
+
+/* What the MADT says about interrupt controllers and CPUs. */
+struct acpi_madt_info {
+	uint32_t lapic_addr;
+	unsigned int ncpus;		    /* enabled local APICs */
+	uint32_t cpu_apic_id[ACPI_MAX_CPUS]; /* in MADT order; [0] is not
+					       necessarily the boot CPU */
+	unsigned int cpus_dropped;	    /* enabled CPUs beyond ACPI_MAX_CPUS */
+	unsigned int nioapics;
+	struct {
+		uint8_t id;
+		uint32_t addr;
+		uint32_t gsi_base;
+	} ioapic[ACPI_MAX_IOAPICS];
+	unsigned int noverrides;
+	struct {
+		uint8_t irq; /* ISA IRQ */
+		uint32_t gsi;
+		uint16_t flags; /* MPS INTI flags: polarity 1:0, trigger 3:2 */
+	} override[ACPI_MAX_OVERRIDES];
+};
+
+/*
+ * Reads the MADT ("APIC") through the RSDP at rsdp. Returns 0, -ENOENT (no
+ * MADT), or -EBADMSG (a table fails its checks). Entries beyond the limits
+ * above are counted (cpus_dropped) or ignored.
+ */
+int acpi_parse_madt(uint64_t rsdp, phys_map_fn map, void *ctx,
+		    struct acpi_madt_info *out) __must_check;
+
 /*
  * Finds the RSDP: at rsdp_hint if nonzero and valid, else by scanning the
  * BIOS area 0xe0000-0xfffff. Returns its physical address or 0.

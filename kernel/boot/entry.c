@@ -16,7 +16,10 @@
 #include <torito/errno.h>
 #include <torito/power.h>
 
+#include "kernel/arch/x86_64/irq.h"
+#include "kernel/arch/x86_64/lapic.h"
 #include "kernel/arch/x86_64/mmu.h"
+#include "kernel/arch/x86_64/timeinit.h"
 #include "kernel/arch/x86_64/trap.h"
 #include "kernel/boot/bootinfo_parse.h"
 #include "kernel/console_driver.h"
@@ -83,7 +86,11 @@ __noreturn void kernel_entry(uint32_t magic, uint32_t info)
 	mmu_unmap_null_page();
 	null_page_mapped = false;
 	hypervisor_detect(&the_boot_info);
+	mem_early_init();
+	irq_init();
 	run_init_stage(INIT_PLATFORM);
+	time_init();
+	lapic_timer_init();
 	run_init_stage(INIT_DEVICES);
 	power_off(torito_main());
 }

@@ -99,9 +99,65 @@ static void build(int rsdp_rev, int hw_reduced)
 	fix_checksum(mem + DSDT, 36 + sizeof(aml), 9);
 }
 
+#define MADT 0x4000
+
+/* Adds a MADT to the RSDT built by build(): 3 CPUs (one disabled), an
+ * IOAPIC, an override, and an x2APIC CPU. */
+static void add_madt(int bad_entry_len)
+{
+	static const uint8_t entries[] = {
+		0, 8, 0, 0, 1, 0, 0, 0,	     /* cpu apic 0, enabled */
+		0, 8, 1, 1, 0, 0, 0, 0,	     /* cpu apic 1, disabled */
+		0, 8, 2, 2, 1, 0, 0, 0,	     /* cpu apic 2, enabled */
+		1, 12, 9, 0, 0, 0, 0xc0, 0xfe, 0, 0, 0, 0, /* ioapic 9 */
+		2, 10, 0, 0, 2, 0, 0, 0, 0, 0,	/* irq0 -> gsi2 */
+		9, 16, 0, 0, 7, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, /* x2apic 263 */
+	};
+	uint32_t len = 44 + sizeof(entries), v = 0xfee00000;
+
+	sdt(MADT, "APIC", len);
+	memcpy(mem + MADT + 36, &v, 4);
+	memcpy(mem + MADT + 44, entries, sizeof(entries));
+	if (bad_entry_len)
+		mem[MADT + 44 + 8 + 1] = 200; /* runs past the table */
+	fix_checksum(mem + MADT, len, 9);
+	v = MADT;
+	memcpy(mem + RSDT + 36, &v, 4); /* replaces the unreadable entry */
+	fix_checksum(mem + RSDT, 44, 9);
+}
+
+static void test_madt(void)
+{
+	struct acpi_madt_info mi;
+
+	build(0, 0);
+	add_madt(0);
+	CHECK_EQ(acpi_parse_madt(RSDP, test_map, NULL, &mi), 0);
+	CHECK_EQ(mi.lapic_addr, 0xfee00000);
+	CHECK_EQ(mi.ncpus, 3);
+	CHECK_EQ(mi.cpu_apic_id[0], 0);
+	CHECK_EQ(mi.cpu_apic_id[1], 2);
+	CHECK_EQ(mi.cpu_apic_id[2], 263);
+	CHECK_EQ(mi.nioapics, 1);
+	CHECK_EQ(mi.ioapic[0].id, 9);
+	CHECK_EQ(mi.ioapic[0].addr, 0xfec00000);
+	CHECK_EQ(mi.noverrides, 1);
+	CHECK_EQ(mi.override[0].irq, 0);
+	CHECK_EQ(mi.override[0].gsi, 2);
+
+	build(0, 0);
+	add_madt(1);
+	CHECK_EQ(acpi_parse_madt(RSDP, test_map, NULL, &mi), -EBADMSG);
+
+	build(0, 0);
+	CHECK_EQ(acpi_parse_madt(RSDP, test_map, NULL, &mi), -ENOENT);
+}
+
 int main(void)
 {
 	struct acpi_poweroff po;
+
+	test_madt();
 
 	build(0, 0);
 	CHECK_EQ(acpi_find_rsdp(0, test_map, NULL), RSDP);

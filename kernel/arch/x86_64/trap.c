@@ -4,7 +4,7 @@
  * error code, RIP, CR2 for page faults, every register and a backtrace, then
  * powers off with failure. A fault while reporting a fault prints one line
  * and powers off at once, so nothing ends in a silent hang. Interrupt
- * vectors (32..255) go to handlers registered with trap_set_handler.
+ * vectors (32..255) go to irq_dispatch (irq.c).
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -14,6 +14,7 @@
 #include <torito/power.h>
 
 #include "kernel/arch/x86_64/cpu.h"
+#include "kernel/arch/x86_64/irq.h"
 #include "kernel/arch/x86_64/trap.h"
 
 #define IDT_VECTORS 256
@@ -32,7 +33,6 @@ extern const uint64_t isr_stub_table[IDT_VECTORS];
 extern const char __image_start[], __text_end[];
 
 static struct idt_gate idt[IDT_VECTORS] __aligned(16);
-static trap_handler_fn handlers[IDT_VECTORS];
 static int reporting; /* nesting depth of fatal reports */
 
 static const char *const exception_names[32] = {
@@ -70,12 +70,6 @@ void idt_init(void)
 	set_gate(8, isr_stub_table[8], IST_DOUBLE_FAULT);
 	set_gate(18, isr_stub_table[18], IST_MACHINE_CHECK);
 	__asm__ volatile("lidt %0" : : "m"(ptr));
-}
-
-void trap_set_handler(unsigned int vector, trap_handler_fn fn)
-{
-	if (vector >= 32 && vector < IDT_VECTORS)
-		handlers[vector] = fn;
 }
 
 /* A frame pointer we may follow: 8-aligned, mapped (not page 0), < 4 GiB. */
@@ -157,6 +151,5 @@ void trap_dispatch(struct trap_frame *tf)
 {
 	if (tf->vector < 32)
 		fatal_exception(tf);
-	if (handlers[tf->vector])
-		handlers[tf->vector](tf);
+	irq_dispatch((unsigned int)tf->vector);
 }

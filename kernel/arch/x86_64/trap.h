@@ -1,6 +1,6 @@
 /*
- * Traps: the IDT, the register frame the entry stubs save, and handler
- * registration for interrupt vectors. Private to kernel/.
+ * Traps: the IDT and the register frame the entry stubs save. Private to
+ * kernel/.
  */
 #ifndef TORITO_KERNEL_ARCH_X86_64_TRAP_H
 #define TORITO_KERNEL_ARCH_X86_64_TRAP_H
@@ -15,16 +15,11 @@ struct trap_frame {
 	uint64_t rip, cs, rflags, rsp, ss; /* pushed by the CPU */
 };
 
-typedef void (*trap_handler_fn)(struct trap_frame *tf);
-
 /* Loads the GDT with a TSS (IST stacks for #DF, NMI, #MC) on this CPU. */
 void gdt_init(void);
 
 /* Fills and loads the IDT; exceptions report and power off. */
 void idt_init(void);
-
-/* Routes vector (32..255) to fn. Called on the CPU that owns the vector. */
-void trap_set_handler(unsigned int vector, trap_handler_fn fn);
 
 /* Prints the return addresses of the rbp chain starting at rbp. */
 void backtrace_print(uint64_t rbp);

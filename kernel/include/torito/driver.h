@@ -10,6 +10,7 @@
 #define TORITO_DRIVER_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include <torito/compiler.h>
 
@@ -43,5 +44,40 @@ void console_set_backend(console_write_fn fn);
  */
 typedef void (*power_off_fn)(int status);
 void power_set_backend(power_off_fn fn);
+
+/* Sets the TSC rate for a platform that knows it (e.g. Xen's time info),
+ * so time_init need not measure it. Call at INIT_PLATFORM. */
+void time_set_tsc_hz(uint64_t hz);
+
+/*
+ * Interrupts. Handlers run in interrupt context on the CPU that owns the
+ * vector, with interrupts off; they should only mark work and wake
+ * threads. The core sends the end-of-interrupt after the handler returns.
+ */
+typedef void (*irq_handler_fn)(void *ctx);
+
+/*
+ * Allocates an interrupt vector on the calling CPU for fn(ctx). Returns the
+ * vector (48..239) or -ENOSPC.
+ */
+int irq_alloc_vector(irq_handler_fn fn, void *ctx) __must_check;
+
+/* Flags for irq_route_gsi. */
+#define IRQ_LEVEL (1u << 0)	   /* level-triggered (default: edge) */
+#define IRQ_ACTIVE_LOW (1u << 1) /* active low (default: high) */
+
+/*
+ * Routes global system interrupt gsi (IOAPIC input; ISA IRQs are GSIs
+ * 0-15 unless the MADT overrides them, which this call applies) to vector
+ * on the calling CPU, unmasked. Returns 0, -ENODEV (no IOAPIC has gsi).
+ */
+int irq_route_gsi(unsigned int gsi, int vector, unsigned int flags) __must_check;
+
+/* The MSI/MSI-X address and data that deliver vector to the calling CPU. */
+uint64_t irq_msi_address(void);
+uint32_t irq_msi_data(int vector);
+
+/* Enables interrupts on the calling CPU (they start disabled). */
+void irq_enable(void);
 
 #endif /* TORITO_DRIVER_H */

@@ -1,0 +1,112 @@
+/*
+ * The monotonic clock: TSC ticks since boot scaled to nanoseconds with a
+ * 32.32 fixed-point multiplier. The TSC rate comes from, in order: a
+ * platform that knows it (Xen, through time_set_tsc_hz), CPUID leaf 0x15,
+ * or a 10 ms measurement against PIT channel 2. If the PIT does not count
+ * (absent, or broken), the rate is guessed and a warning is printed.
+ */
+#include <stdint.h>
+
+#include <torito/console.h>
+#include <torito/driver.h>
+#include <torito/time.h>
+
+#include "kernel/arch/x86_64/cpu.h"
+#include "kernel/arch/x86_64/timeinit.h"
+
+#define PIT_HZ 1193182u
+#define PIT_CH2 0x42
+#define PIT_CMD 0x43
+#define PIT_GATE 0x61
+#define CALIBRATE_MS 10
+#define FALLBACK_HZ 2000000000ull
+
+/* 32.32 fixed point, so conversions are one multiply (no 128-bit division,
+ * which would need libgcc): ns = ticks * ns_mult >> 32, and back. */
+static uint64_t tsc_hz, tsc_boot, ns_mult, tsc_mult;
+
+void time_set_tsc_hz(uint64_t hz)
+{
+	tsc_hz = hz;
+}
+
+static uint64_t cpuid_tsc_hz(void)
+{
+	uint32_t r[4];
+
+	cpuid(0, 0, r);
+	if (r[0] < 0x15)
+		return 0;
+	cpuid(0x15, 0, r); /* eax: denominator, ebx: numerator, ecx: crystal */
+	if (r[0] == 0 || r[1] == 0 || r[2] == 0)
+		return 0;
+	return (uint64_t)r[2] * r[1] / r[0];
+}
+
+static uint64_t pit_tsc_hz(void)
+{
+	uint32_t count = PIT_HZ / (1000 / CALIBRATE_MS);
+	uint64_t t0, t1;
+	uint8_t gate = inb(PIT_GATE);
+	long spins = 0;
+
+	outb(PIT_GATE, (gate & ~0x02) | 0x01); /* gate on, speaker off */
+	outb(PIT_CMD, 0xb0);		       /* ch2, lo/hi, mode 0 */
+	outb(PIT_CH2, count & 0xff);
+	outb(PIT_CH2, count >> 8);
+	t0 = rdtsc();
+	while (!(inb(PIT_GATE) & 0x20)) {
+		if (++spins > 100000000L)
+			return 0; /* the PIT never counted down */
+	}
+	t1 = rdtsc();
+	outb(PIT_GATE, gate);
+	return (t1 - t0) * (1000 / CALIBRATE_MS);
+}
+
+void time_init(void)
+{
+	if (!tsc_hz)
+		tsc_hz = cpuid_tsc_hz();
+	if (!tsc_hz)
+		tsc_hz = pit_tsc_hz();
+	if (!tsc_hz) {
+		kprintf("torito: warning: cannot calibrate the TSC; assuming "
+			"%lu MHz\n",
+			(unsigned long)(FALLBACK_HZ / 1000000));
+		tsc_hz = FALLBACK_HZ;
+	}
+	ns_mult = (1000000000ull << 32) / tsc_hz;
+	tsc_mult = (tsc_hz / 1000000000u << 32) +
+		   ((tsc_hz % 1000000000u) << 32) / 1000000000u;
+	tsc_boot = rdtsc();
+}
+
+uint64_t time_tsc_hz(void)
+{
+	return tsc_hz;
+}
+
+uint64_t time_tsc_boot(void)
+{
+	return tsc_boot;
+}
+
+uint64_t time_now_ns(void)
+{
+	return (uint64_t)(((unsigned __int128)(rdtsc() - tsc_boot) * ns_mult) >>
+			  32);
+}
+
+uint64_t time_ns_to_tsc(uint64_t ns)
+{
+	return tsc_boot + (uint64_t)(((unsigned __int128)ns * tsc_mult) >> 32);
+}
+
+void time_delay_us(uint32_t us)
+{
+	uint64_t end = time_now_ns() + (uint64_t)us * 1000;
+
+	while (time_now_ns() < end)
+		cpu_relax();
+}

@@ -1,0 +1,37 @@
+/*
+ * Kernel memory for applications and drivers. Memory is identity mapped,
+ * so a pointer from mem_alloc is also its physical (DMA) address; use
+ * virt_to_phys anyway, so code stays right if that ever changes.
+ *
+ * Allocation is per core and lock-free (kernel/mm); mem_free may be called
+ * on any core (a block freed away from home is sent back to its owner).
+ */
+#ifndef TORITO_MEM_H
+#define TORITO_MEM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* size bytes aligned to 16, or NULL when memory is exhausted. Never blocks. */
+void *mem_alloc(size_t size);
+
+/* size bytes aligned to align (a power of two up to 4096), or NULL. */
+void *mem_alloc_aligned(size_t size, size_t align);
+
+/* Zeroed memory, as mem_alloc_aligned. */
+void *mem_zalloc(size_t size, size_t align);
+
+/* Frees p (NULL is allowed). Any core may call it. */
+void mem_free(void *p);
+
+static inline uint64_t virt_to_phys(const void *p)
+{
+	return (uint64_t)(uintptr_t)p;
+}
+
+static inline void *phys_to_virt(uint64_t pa)
+{
+	return (void *)(uintptr_t)pa;
+}
+
+#endif /* TORITO_MEM_H */
