@@ -97,7 +97,9 @@ def unikernel_image(name, deps, cmdline = "", visibility = None):
     Args:
       name: "image" for an app's main image; its runners are then `qemu` and
         `debug` (otherwise `<name>_qemu` and `<name>_debug`).
-      deps: the application's cc_library targets. The kernel core is added.
+      deps: the application's cc_library targets, plus any add-on drivers
+        (//hw/...). The kernel core and the paravirtual drivers (//pv)
+        are always added.
       cmdline: the default kernel command line for `bazel run` and the ISO.
       visibility: for the image target.
     """
@@ -106,7 +108,7 @@ def unikernel_image(name, deps, cmdline = "", visibility = None):
         name = kernel,
         # The kernel first: its objects reference torito_main, which the
         # linker then finds in the application archives that follow.
-        deps = ["//kernel"] + deps,
+        deps = ["//kernel", "//pv"] + deps,
         linkopts = ["-Wl,-T,$(location //kernel/arch/x86_64:kernel.ld)"],
         additional_linker_inputs = ["//kernel/arch/x86_64:kernel.ld"],
         target_compatible_with = BARE_METAL,
