@@ -71,10 +71,8 @@ static int copy_string(struct boot_info *bi, char *dst, size_t size,
 static void add_region(struct boot_info *bi, uint64_t base, uint64_t len,
 		       uint32_t type)
 {
-	if (len == 0) {
-		warn(bi, "memory map entry of length 0");
-		return;
-	}
+	if (len == 0)
+		return; /* harmless (QEMU microvm has one): nothing to keep */
 	if (base + len < base) { /* wraps past 2^64: clip */
 		len = -base;
 		warn(bi, "memory map entry wraps past 2^64");

@@ -36,18 +36,14 @@ static struct {
 } vectors[256];
 static unsigned int next_vector = VECTOR_FIRST;
 
+/*
+ * The 8259s only reach the CPU through LAPIC LINT0 (ExtINT), which
+ * lapic_init masks; masking their lines as well costs two port writes.
+ * Every port or MMIO access is a VM exit, expensive when nested, so boot
+ * touches as few as it can.
+ */
 static void pic_disable(void)
 {
-	/* Remap to 0x20-0x2f first so a stray PIC interrupt cannot look
-	 * like an exception, then mask every line. */
-	outb(0x20, 0x11);
-	outb(0xa0, 0x11);
-	outb(0x21, 0x20);
-	outb(0xa1, 0x28);
-	outb(0x21, 0x04);
-	outb(0xa1, 0x02);
-	outb(0x21, 0x01);
-	outb(0xa1, 0x01);
 	outb(0x21, 0xff);
 	outb(0xa1, 0xff);
 }
@@ -84,6 +80,17 @@ void irq_init(void)
 		irq_madt.ncpus = 0;
 		irq_madt.nioapics = 0;
 	}
+}
+
+/* IOAPIC inputs reset masked; mask them again only when a driver first
+ * routes one, so images without legacy interrupts never touch the IOAPIC. */
+static void ioapic_mask_all(void)
+{
+	static bool done;
+
+	if (done)
+		return;
+	done = true;
 	for (unsigned int i = 0; i < irq_madt.nioapics; i++) {
 		uint32_t base = irq_madt.ioapic[i].addr;
 		for (unsigned int n = 0; n < ioapic_inputs(base); n++)
@@ -102,6 +109,7 @@ int irq_alloc_vector(irq_handler_fn fn, void *ctx)
 
 int irq_route_gsi(unsigned int gsi, int vector, unsigned int flags)
 {
+	ioapic_mask_all();
 	/* ISA IRQs may be moved and re-flagged by an override. */
 	for (unsigned int i = 0; i < irq_madt.noverrides; i++) {
 		if (irq_madt.override[i].irq != gsi)

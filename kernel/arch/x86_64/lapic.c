@@ -106,17 +106,17 @@ void lapic_timer_init(void)
 		wr(REG_LVT_TIMER, LVT_TSC_DEADLINE | LAPIC_TIMER_VECTOR);
 		return;
 	}
-	/* Count down from the maximum for 10 ms of TSC time. */
+	/* Count down from the maximum for 2 ms of TSC time. */
 	wr(REG_TIMER_DIV, 0x3); /* divide by 16 */
 	wr(REG_LVT_TIMER, LVT_MASKED | LAPIC_TIMER_VECTOR);
 	wr(REG_TIMER_INIT, 0xffffffffu);
 	t0 = time_now_ns();
-	while (time_now_ns() - t0 < 10000000)
+	while (time_now_ns() - t0 < 2000000)
 		cpu_relax();
 	ticks = 0xffffffffu - rd(REG_TIMER_CUR);
 	wr(REG_TIMER_INIT, 0);
-	/* ticks per 10 ms over TSC ticks per 10 ms */
-	apic_mult = (ticks << 32) / (time_tsc_hz() / 100);
+	/* APIC ticks per 2 ms over TSC ticks per 2 ms */
+	apic_mult = (ticks << 32) / (time_tsc_hz() / 500);
 	if (apic_mult == 0)
 		apic_mult = 1ull << 32; /* a broken timer: assume the TSC rate */
 	wr(REG_LVT_TIMER, LAPIC_TIMER_VECTOR);

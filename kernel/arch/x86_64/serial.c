@@ -1,8 +1,8 @@
 /*
  * The boot console on a 16550 UART at COM1 (0x3f8), 115200 8N1, polled.
  * kprintf lands here on PC machines. Where no UART answers (its line status
- * reads 0xff) output is dropped rather than waiting forever; each byte waits
- * a bounded time for the transmitter. Input is not read.
+ * reads 0xff) output is dropped rather than waiting forever; the wait for
+ * an empty transmitter is bounded. Input is not read.
  */
 #include <stdbool.h>
 
@@ -20,15 +20,26 @@
 #define UART_DLM 1
 #define LSR_THR_EMPTY 0x20
 #define SPIN_LIMIT 100000
+#define FIFO_SIZE 16 /* 16550A transmit FIFO, enabled in serial_init */
 
 static bool uart_present;
 
+static unsigned int fifo_room; /* bytes we may write before polling LSR */
+
+/*
+ * One LSR poll per FIFO-full of bytes, not per byte: under a hypervisor
+ * every port access is a VM exit, and nested ones cost tens of µs.
+ */
 static void serial_putc(char c)
 {
-	for (int i = 0; i < SPIN_LIMIT; i++)
-		if (inb(COM1 + UART_LSR) & LSR_THR_EMPTY)
-			break;
+	if (fifo_room == 0) {
+		for (int i = 0; i < SPIN_LIMIT; i++)
+			if (inb(COM1 + UART_LSR) & LSR_THR_EMPTY)
+				break;
+		fifo_room = FIFO_SIZE;
+	}
 	outb(COM1 + UART_THR, (uint8_t)c);
+	fifo_room--;
 }
 
 static void serial_write(const char *s, size_t len)

@@ -7,6 +7,7 @@
  */
 #include <stdint.h>
 
+#include <torito/boot.h>
 #include <torito/console.h>
 #include <torito/driver.h>
 #include <torito/time.h>
@@ -18,7 +19,9 @@
 #define PIT_CH2 0x42
 #define PIT_CMD 0x43
 #define PIT_GATE 0x61
-#define CALIBRATE_MS 10
+#define CALIBRATE_MS 2
+#define MSR_KVM_SYSTEM_TIME_NEW 0x4b564d01
+#define KVM_FEATURE_CLOCKSOURCE2 (1u << 3)
 #define FALLBACK_HZ 2000000000ull
 
 /* 32.32 fixed point, so conversions are one multiply (no 128-bit division,
@@ -41,6 +44,38 @@ static uint64_t cpuid_tsc_hz(void)
 	if (r[0] == 0 || r[1] == 0 || r[2] == 0)
 		return 0;
 	return (uint64_t)r[2] * r[1] / r[0];
+}
+
+/* KVM's per-vCPU time info (struct pvclock_vcpu_time_info). */
+struct pvclock {
+	uint32_t version, pad0;
+	uint64_t tsc_timestamp, system_time;
+	uint32_t tsc_to_system_mul;
+	int8_t tsc_shift;
+	uint8_t flags, pad[2];
+} __attribute__((packed, aligned(32)));
+
+static struct pvclock kvm_clock;
+
+static uint64_t kvm_tsc_hz(void)
+{
+	uint32_t r[4];
+	uint64_t hz;
+
+	if (boot_info()->hypervisor != HYPERVISOR_KVM)
+		return 0;
+	cpuid(0x40000001, 0, r);
+	if (!(r[0] & KVM_FEATURE_CLOCKSOURCE2))
+		return 0;
+	wrmsr(MSR_KVM_SYSTEM_TIME_NEW, (uintptr_t)&kvm_clock | 1);
+	/* ns = (ticks << shift) * mul >> 32, so hz = 2^32 * 1e9 / mul >> shift */
+	if (kvm_clock.tsc_to_system_mul == 0)
+		return 0;
+	hz = (1000000000ull << 32) / kvm_clock.tsc_to_system_mul;
+	hz = kvm_clock.tsc_shift >= 0 ? hz >> kvm_clock.tsc_shift
+				      : hz << -kvm_clock.tsc_shift;
+	wrmsr(MSR_KVM_SYSTEM_TIME_NEW, 0); /* the rate was all we needed */
+	return hz;
 }
 
 static uint64_t pit_tsc_hz(void)
@@ -66,6 +101,8 @@ static uint64_t pit_tsc_hz(void)
 
 void time_init(void)
 {
+	if (!tsc_hz)
+		tsc_hz = kvm_tsc_hz();
 	if (!tsc_hz)
 		tsc_hz = cpuid_tsc_hz();
 	if (!tsc_hz)
