@@ -1,7 +1,8 @@
 #!/bin/sh
 # mkiso.sh ELF ISO CMDLINE: a GRUB2 (BIOS) ISO that boots ELF via multiboot2.
-# Dates are pinned (SOURCE_DATE_EPOCH, honoured by grub-mkrescue's xorriso) and
-# the staging tree is copied with fixed times, so the ISO is reproducible.
+# Dates are pinned (SOURCE_DATE_EPOCH for the volume, and every file's date,
+# including the GRUB modules grub-mkrescue adds from its own temporary copy),
+# so the ISO is reproducible.
 set -eu
 elf=$1
 iso=$2
@@ -21,7 +22,9 @@ CFG
 find "$stage" -exec touch -h -d @0 {} +
 export SOURCE_DATE_EPOCH=0
 grub-mkrescue --compress=no -o "$iso" "$stage" -- \
-  -volume_date all_file_dates =0 >"$stage.log" 2>&1 || {
+  -volume_date c 1970010100000000 -volume_date m 1970010100000000 \
+  -volume_date uuid 1970010100000000 -alter_date_r b 1970010100000000 / -- \
+  >"$stage.log" 2>&1 || {
   cat "$stage.log" >&2
   rm -f "$stage.log"
   exit 1
