@@ -1,0 +1,250 @@
+"""Tests of images under real Xen (nested in QEMU), and xl configs for Xen hosts.
+
+    load("//testing/xen:defs.bzl", "xen_test", "xen_guest", "xl_config")
+
+    # One guest: boot it as a PVH domU, check its console, expect power-off.
+    xen_test(
+        name = "hello_xen",
+        image = "//apps/hello:image",        # an image target or an .elf
+        vcpus = 2,
+        expect = ["Hello from Torito!"],
+    )
+
+    # A server: wait for a console line, then check it from dom0.
+    xen_test(
+        name = "web_xen",
+        image = "//apps/web:image",
+        cmdline = "ip=192.168.77.2/24",
+        vif = True,                          # on bridge xenbr0; dom0 is .1
+        wait = "ready",
+        ready = "listening",                 # grep -E on the console log
+        expect_state = "running",
+        checks = [{"name": "get", "cmd": "wget -O- http://192.168.77.2/",
+                   "expect": ["Hello"]}],
+    )
+
+    # Several guests in one Xen boot (each Xen boot costs about 25 s).
+    xen_test(name = "pair", guests = [xen_guest(name = "a", ...), ...])
+
+Every xen_test boots Xen once and runs its guests in order (see
+testing/xen/xen_run.py for the scenario format). It needs the Xen cache from
+testing/xen/setup.sh and fails with that advice when the cache is missing.
+Tags: xen, local (QEMU runs outside the sandbox) and exclusive (one nested
+Xen at a time; each takes two host cores).
+
+xl_config(name, image, ...) writes <name>.cfg and <name>.elf for a real Xen
+host: copy both to /var/lib/xen/images/ there and `xl create <name>.cfg`.
+"""
+
+_HARNESS = "//testing/xen:harness"
+
+def xen_guest(
+        name,
+        image,
+        memory = 32,
+        vcpus = 1,
+        cmdline = "",
+        vif = False,
+        disk = False,
+        extra_config = [],
+        wait = "shutdown",
+        ready = "",
+        timeout_s = 60,
+        keep = False,
+        expect = [],
+        reject = [],
+        expect_dmesg = [],
+        expect_state = None,
+        checks = []):
+    """One guest of a xen_test scenario (the keys of xen_run.py's GUEST).
+
+    Args:
+      name: the domain name, [A-Za-z0-9_-]+.
+      image: label of the image (an .elf file or a unikernel_image target).
+      memory: MiB.
+      vcpus: count.
+      cmdline: the guest's kernel command line.
+      vif: True for one vif on xenbr0 (dom0 is 192.168.77.1/24), or an xl
+        vif spec string.
+      disk: True for a 64 MiB ramdisk as xvda, or a label of a file copied
+        onto that ramdisk first.
+      extra_config: more xl config lines.
+      wait: "shutdown" (wait until the guest stops) or "ready" (wait until
+        the console log matches `ready`, a grep -E regex, then run checks).
+      ready: see wait.
+      timeout_s: limit for xl create and for the wait.
+      keep: leave the guest running until the scenario ends.
+      expect: Python regexes that must appear, in order, in the console log.
+      reject: Python regexes that must not appear there.
+      expect_dmesg: Python regexes that must appear in `xl dmesg`.
+      expect_state: "shutdown", "running", "crashed" or "any"; default
+        "shutdown" for wait="shutdown", "any" otherwise.
+      checks: dom0 commands, each {"name", "cmd", "expect", "reject",
+        "status", "timeout"}; GUEST, DOMID, DISK, CONSOLE_LOG are set.
+    """
+    if expect_state == None:
+        expect_state = "shutdown" if wait == "shutdown" else "any"
+    return {
+        "name": name,
+        "image": image,
+        "memory": memory,
+        "vcpus": vcpus,
+        "cmdline": cmdline,
+        "vif": vif,
+        "disk": disk,
+        "extra_config": extra_config,
+        "wait": wait,
+        "ready": ready,
+        "timeout": timeout_s,
+        "keep": keep,
+        "expect": expect,
+        "reject": reject,
+        "expect_dmesg": expect_dmesg,
+        "expect_state": expect_state,
+        "checks": checks,
+    }
+
+def _pick_file(target, what):
+    files = target.files.to_list()
+    elves = [f for f in files if f.extension == "elf"]
+    if len(files) == 1:
+        return files[0]
+    if len(elves) == 1:
+        return elves[0]
+    fail("%s %s must give one file or one .elf, got %s" % (what, target.label, files))
+
+def _xen_test_impl(ctx):
+    scenario = json.decode(ctx.attr.scenario)
+    inputs = []
+    for g in scenario["guests"]:
+        image = _pick_file(ctx.attr.images[g["image"]], "image")
+        g["image"] = image.short_path
+        inputs.append(image)
+        if type(g["disk"]) == "int":
+            disk = _pick_file(ctx.attr.disks[g["disk"]], "disk")
+            g["disk"] = disk.short_path
+            inputs.append(disk)
+    sc_file = ctx.actions.declare_file(ctx.label.name + ".scenario.json")
+    ctx.actions.write(sc_file, json.encode(scenario))
+    script = ctx.actions.declare_file(ctx.label.name + ".sh")
+    ctx.actions.write(
+        output = script,
+        is_executable = True,
+        content = """#!/bin/sh
+# Generated by xen_test (testing/xen/defs.bzl).
+exec /usr/bin/python3 testing/xen/xen_run.py test --scenario {sc} "$@"
+""".format(sc = sc_file.short_path),
+    )
+    runfiles = ctx.runfiles(files = [sc_file] + inputs + ctx.files._harness)
+    return [DefaultInfo(executable = script, runfiles = runfiles)]
+
+_xen_test = rule(
+    implementation = _xen_test_impl,
+    test = True,
+    attrs = {
+        # The scenario JSON with images as indexes into `images`, disk
+        # files as indexes into `disks`.
+        "scenario": attr.string(mandatory = True),
+        "images": attr.label_list(allow_files = True),
+        "disks": attr.label_list(allow_files = True),
+        "_harness": attr.label(default = _HARNESS),
+    },
+)
+
+def xen_test(name, guests = None, image = None, timeout_s = 600, tags = [], size = "large", **kwargs):
+    """Boots nested Xen once and runs the guests; see the file comment.
+
+    Args:
+      name: the test.
+      guests: a list of xen_guest(...); or leave it out and give `image`
+        plus xen_guest's arguments for one guest named after the test.
+      image: the single guest's image.
+      timeout_s: limit for the whole run (boot, guests, checks).
+      tags: more tags (xen, local, exclusive are always added).
+      size: Bazel test size (large: 15 minutes).
+      **kwargs: xen_guest arguments for the single guest, or test
+        attributes (flaky, visibility...).
+    """
+    test_kwargs = {k: kwargs.pop(k) for k in ["flaky", "visibility", "shard_count", "target_compatible_with"] if k in kwargs}
+    if guests == None:
+        if image == None:
+            fail("xen_test %s: give image or guests" % name)
+        guests = [xen_guest(name = name.replace(".", "_"), image = image, **kwargs)]
+    elif image != None or kwargs:
+        fail("xen_test %s: give either guests or a single image with its arguments" % name)
+    images = []
+    disks = []
+    scenario = []
+    for g in guests:
+        g = dict(g)
+        if g["image"] not in images:
+            images.append(g["image"])
+        g["image"] = images.index(g["image"])
+        if type(g["disk"]) == "string":
+            if g["disk"] not in disks:
+                disks.append(g["disk"])
+            g["disk"] = disks.index(g["disk"])
+        scenario.append(g)
+    _xen_test(
+        name = name,
+        scenario = json.encode({"guests": scenario, "timeout": timeout_s}),
+        images = images,
+        disks = disks,
+        size = size,
+        tags = tags + ["xen", "local", "exclusive"],
+        **test_kwargs
+    )
+
+def _xl_config_impl(ctx):
+    image = _pick_file(ctx.attr.image, "image")
+    elf = ctx.actions.declare_file(ctx.label.name + ".elf")
+    ctx.actions.symlink(output = elf, target_file = image)
+    cfg = ctx.actions.declare_file(ctx.label.name + ".cfg")
+    args = ctx.actions.args()
+    args.add(ctx.file._xen_run)
+    args.add_all(["xl-config", "--name", ctx.attr.domain or ctx.label.name])
+    args.add("--kernel", ctx.attr.kernel_dir + "/" + elf.basename)
+    args.add("--memory", str(ctx.attr.memory))
+    args.add("--vcpus", str(ctx.attr.vcpus))
+    if ctx.attr.cmdline:
+        args.add("--cmdline", ctx.attr.cmdline)
+    if ctx.attr.vif:
+        args.add("--vif", ctx.attr.vif)
+    if ctx.attr.disk:
+        args.add("--disk", ctx.attr.disk)
+    for line in ctx.attr.extra_config:
+        args.add("--extra", line)
+    args.add("--out", cfg)
+    ctx.actions.run(
+        executable = "/usr/bin/python3",
+        arguments = [args],
+        inputs = ctx.files._harness,
+        outputs = [cfg],
+        mnemonic = "XlConfig",
+        progress_message = "Writing xl config %s" % cfg.short_path,
+    )
+    return [DefaultInfo(files = depset([cfg, elf]))]
+
+xl_config = rule(
+    implementation = _xl_config_impl,
+    doc = "An xl config (<name>.cfg) plus the image (<name>.elf) for a Xen host.",
+    attrs = {
+        "image": attr.label(mandatory = True, allow_files = True),
+        "domain": attr.string(doc = "domain name (default: the target name)"),
+        "memory": attr.int(default = 32, doc = "MiB"),
+        "vcpus": attr.int(default = 1),
+        "cmdline": attr.string(),
+        "vif": attr.string(doc = "xl vif spec, e.g. 'bridge=xenbr0'"),
+        "disk": attr.string(doc = "block device or image file for xvda"),
+        "extra_config": attr.string_list(),
+        "kernel_dir": attr.string(
+            default = "/var/lib/xen/images",
+            doc = "where the image will be on the Xen host",
+        ),
+        "_xen_run": attr.label(
+            default = "//testing/xen:xen_run.py",
+            allow_single_file = True,
+        ),
+        "_harness": attr.label(default = _HARNESS),
+    },
+)
