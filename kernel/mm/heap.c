@@ -32,12 +32,12 @@
 #include <torito/errno.h>
 #include <torito/string.h>
 
-#define HEAP_MAGIC 0x48656170u
-#define REGION_MAGIC 0x726567696f6e4870ull
-#define FREE_TAG ((uintptr_t)0x46524545b10cf7eeull)
-#define REMOTE_TAG ((uintptr_t)0x52454d4fb10c5e1dull)
-#define PAGE HEAP_PAGE_SIZE
-#define SHIFT HEAP_PAGE_SHIFT
+#define HEAP_MAGIC    0x48656170u
+#define REGION_MAGIC  0x726567696f6e4870ull
+#define FREE_TAG      ((uintptr_t)0x46524545b10cf7eeull)
+#define REMOTE_TAG    ((uintptr_t)0x52454d4fb10c5e1dull)
+#define PAGE	      HEAP_PAGE_SIZE
+#define SHIFT	      HEAP_PAGE_SHIFT
 #define MAX_RUN_PAGES 0x80000000u
 /* Same-bin candidates inspected for a best fit before settling. */
 #define FIT_SCAN 32
@@ -67,7 +67,7 @@ struct heap_region {
 	uint64_t magic;
 	struct heap *heap;
 	struct heap_region *next; /* the heap's region list */
-	uintptr_t start, end;     /* data pages */
+	uintptr_t start, end;	  /* data pages */
 	uint32_t npages;
 	struct heap_page desc[];
 };
@@ -77,14 +77,16 @@ struct heap_region {
  * blocks per page (so a page wastes at most 96 bytes), plus every power of
  * two (so any alignment up to 2048 has a class that is a multiple of it).
  */
+/* clang-format off */
 #define CLASSES(X)                                                            \
 	X(16) X(32) X(48) X(64) X(80) X(96) X(112) X(128) X(144) X(160)       \
 	X(192) X(224) X(256) X(288) X(336) X(400) X(448) X(512) X(576)        \
 	X(672) X(816) X(1024) X(1360) X(2048)
+/* clang-format on */
 #define SIZE_OF(s) s,
-#define CAP_OF(s) (PAGE / (s)),
+#define CAP_OF(s)  (PAGE / (s)),
 /* ceil(2^32 / s): (off * recip) >> 32 == off / s exactly for off < 4096. */
-#define RECIP_OF(s) (uint32_t)((((uint64_t)1 << 32) + (s) - 1) / (s)),
+#define RECIP_OF(s) (uint32_t)((((uint64_t)1 << 32) + (s)-1) / (s)),
 
 static const uint16_t class_size[HEAP_NCLASSES] = { CLASSES(SIZE_OF) };
 static const uint16_t class_cap[HEAP_NCLASSES] = { CLASSES(CAP_OF) };
@@ -103,8 +105,8 @@ struct registry_entry {
 };
 
 static struct {
-	atomic_flag lock; /* writers only (boot time) */
-	_Atomic unsigned int seq;   /* odd while entries move */
+	atomic_flag lock;	  /* writers only (boot time) */
+	_Atomic unsigned int seq; /* odd while entries move */
 	_Atomic unsigned int count;
 	struct registry_entry e[HEAP_MAX_REGIONS];
 } registry = { .lock = ATOMIC_FLAG_INIT };
@@ -177,19 +179,23 @@ static void entry_copy(unsigned int to, unsigned int from)
 {
 	struct registry_entry *d = &registry.e[to], *s = &registry.e[from];
 
-	atomic_store_explicit(&d->lo, atomic_load_explicit(&s->lo,
-				memory_order_relaxed), memory_order_relaxed);
-	atomic_store_explicit(&d->hi, atomic_load_explicit(&s->hi,
-				memory_order_relaxed), memory_order_relaxed);
-	atomic_store_explicit(&d->region, atomic_load_explicit(&s->region,
-				memory_order_relaxed), memory_order_relaxed);
+	atomic_store_explicit(
+		&d->lo, atomic_load_explicit(&s->lo, memory_order_relaxed),
+		memory_order_relaxed);
+	atomic_store_explicit(
+		&d->hi, atomic_load_explicit(&s->hi, memory_order_relaxed),
+		memory_order_relaxed);
+	atomic_store_explicit(
+		&d->region,
+		atomic_load_explicit(&s->region, memory_order_relaxed),
+		memory_order_relaxed);
 }
 
 /* Opens a write section: readers that overlap it retry. Lock held. */
 static void registry_write_begin(void)
 {
-	unsigned int seq = atomic_load_explicit(&registry.seq,
-						memory_order_relaxed);
+	unsigned int seq =
+		atomic_load_explicit(&registry.seq, memory_order_relaxed);
 
 	atomic_store_explicit(&registry.seq, seq + 1, memory_order_relaxed);
 	/* Readers must see the odd seq before any entry changes. */
@@ -198,8 +204,8 @@ static void registry_write_begin(void)
 
 static void registry_write_end(void)
 {
-	unsigned int seq = atomic_load_explicit(&registry.seq,
-						memory_order_relaxed);
+	unsigned int seq =
+		atomic_load_explicit(&registry.seq, memory_order_relaxed);
 
 	/* Publishes the entries and the region headers they point to. */
 	atomic_store_explicit(&registry.seq, seq + 1, memory_order_release);
@@ -208,12 +214,12 @@ static void registry_write_end(void)
 /* Checks [lo, hi) is free and a slot is left; returns the index or -errno. */
 static int registry_slot(uintptr_t lo, uintptr_t hi)
 {
-	unsigned int n = atomic_load_explicit(&registry.count,
-					      memory_order_relaxed);
+	unsigned int n =
+		atomic_load_explicit(&registry.count, memory_order_relaxed);
 	unsigned int i = registry_search(lo, n);
 
-	if (i < n && atomic_load_explicit(&registry.e[i].lo,
-					  memory_order_relaxed) < hi)
+	if (i < n &&
+	    atomic_load_explicit(&registry.e[i].lo, memory_order_relaxed) < hi)
 		return -EEXIST;
 	if (n == HEAP_MAX_REGIONS)
 		return -ENOSPC;
@@ -223,8 +229,8 @@ static int registry_slot(uintptr_t lo, uintptr_t hi)
 /* Inserts at slot i (from registry_slot, lock still held). */
 static void registry_insert(unsigned int i, struct heap_region *r)
 {
-	unsigned int n = atomic_load_explicit(&registry.count,
-					      memory_order_relaxed);
+	unsigned int n =
+		atomic_load_explicit(&registry.count, memory_order_relaxed);
 
 	registry_write_begin();
 	for (unsigned int j = n; j > i; j--)
@@ -414,8 +420,7 @@ static struct heap_page *run_find(struct heap *h, uint32_t need)
 	uint32_t above;
 
 	for (d = h->bins[b]; d && scanned < FIT_SCAN; d = d->next, scanned++) {
-		if (d->npages >= need &&
-		    (!best || d->npages < best->npages)) {
+		if (d->npages >= need && (!best || d->npages < best->npages)) {
 			best = d;
 			if (d->npages == need)
 				break;
@@ -524,8 +529,7 @@ static int slab_block(const struct heap_page *d, uintptr_t p)
 }
 
 /* Whether free-list link v (0 ends the list) can be a free block of d. */
-static bool slab_link_ok(const struct heap_page *d, uintptr_t page,
-			 uintptr_t v)
+static bool slab_link_ok(const struct heap_page *d, uintptr_t page, uintptr_t v)
 {
 	if (!v)
 		return true;
@@ -607,8 +611,8 @@ static void slab_free(struct heap *h, struct heap_page *d, uintptr_t p,
 		fault(h, HEAP_FAULT_NOT_BLOCK, p);
 		return;
 	}
-	if (d->used == 0 || (tag_load(p) == (FREE_TAG ^ p) &&
-			     slab_list_has(d, page, p))) {
+	if (d->used == 0 ||
+	    (tag_load(p) == (FREE_TAG ^ p) && slab_list_has(d, page, p))) {
 		fault(h, HEAP_FAULT_DOUBLE, p);
 		return;
 	}
@@ -695,8 +699,11 @@ static void free_local(struct heap *h, uintptr_t p, bool remote)
 	} else if (d->kind == PAGE_LARGE && (p & (PAGE - 1)) == 0) {
 		large_free(h, r, d, remote);
 	} else {
-		fault(h, d->kind == PAGE_FREE && !(p & (PAGE - 1)) ?
-				 HEAP_FAULT_DOUBLE : HEAP_FAULT_NOT_BLOCK, p);
+		fault(h,
+		      d->kind == PAGE_FREE && !(p & (PAGE - 1))
+			      ? HEAP_FAULT_DOUBLE
+			      : HEAP_FAULT_NOT_BLOCK,
+		      p);
 	}
 }
 
@@ -838,6 +845,7 @@ void *heap_alloc(struct heap *h, size_t size, size_t align)
 {
 	void *p = NULL;
 
+	/* Relaxed: only a hint; the exchange in the drain acquires. */
 	if (atomic_load_explicit(&h->remote, memory_order_relaxed))
 		heap_drain_remote(h);
 	if (align & (align - 1))
@@ -960,8 +968,8 @@ void heap_get_stats(const struct heap *h, struct heap_stats *out)
 	const struct heap_page *d;
 
 	*out = h->st;
-	out->bad_frees += atomic_load_explicit(&h->remote_rejects,
-					       memory_order_relaxed);
+	out->bad_frees +=
+		atomic_load_explicit(&h->remote_rejects, memory_order_relaxed);
 	out->largest_free_bytes = 0;
 	if (!h->bin_mask)
 		return;
@@ -1020,9 +1028,9 @@ static bool check_region(const struct heap_region *r, struct check_sums *s)
 			return false;
 		if (d->kind == PAGE_FREE) {
 			if (prev_free || d->region != r ||
-			    (n > 1 && (r->desc[i + n - 1].kind !=
-						PAGE_FREE_TAIL ||
-					r->desc[i + n - 1].npages != n)))
+			    (n > 1 &&
+			     (r->desc[i + n - 1].kind != PAGE_FREE_TAIL ||
+			      r->desc[i + n - 1].npages != n)))
 				return false;
 			s->free_bytes += (size_t)n << SHIFT;
 			s->free_runs++;

@@ -41,13 +41,13 @@
 #include <torito/compiler.h>
 
 #define HEAP_PAGE_SHIFT 12
-#define HEAP_PAGE_SIZE (1ul << HEAP_PAGE_SHIFT)
+#define HEAP_PAGE_SIZE	(1ul << HEAP_PAGE_SHIFT)
 /* Largest request served from a slab; bigger ones take whole pages. */
 #define HEAP_SMALL_MAX 2048
 /* Every block is aligned at least this much. */
 #define HEAP_MIN_ALIGN 16
-#define HEAP_NCLASSES 24
-#define HEAP_NBINS 32
+#define HEAP_NCLASSES  24
+#define HEAP_NBINS     32
 /* How many regions (all heaps together) the registry can hold. */
 #define HEAP_MAX_REGIONS 128
 /* heap_owner() of a pointer no heap manages. */
@@ -59,10 +59,10 @@ struct heap_region;
 
 /* What a bad free looked like; passed to the fault callback. */
 enum heap_fault {
-	HEAP_FAULT_FOREIGN,    /* not inside a region of this heap */
-	HEAP_FAULT_NOT_BLOCK,  /* inside, but not the start of a live block */
-	HEAP_FAULT_DOUBLE,     /* the block is already free (or queued) */
-	HEAP_FAULT_CORRUPT,    /* a free block was written after its free */
+	HEAP_FAULT_FOREIGN,   /* not inside a region of this heap */
+	HEAP_FAULT_NOT_BLOCK, /* inside, but not the start of a live block */
+	HEAP_FAULT_DOUBLE,    /* the block is already free (or queued) */
+	HEAP_FAULT_CORRUPT,   /* a free block was written after its free */
 };
 
 /*
@@ -74,18 +74,18 @@ typedef void (*heap_fault_fn)(void *ctx, const struct heap *h,
 			      enum heap_fault fault, const void *p);
 
 struct heap_stats {
-	size_t total_bytes;        /* usable bytes (data pages) in all regions */
-	size_t free_bytes;         /* bytes in free page runs */
+	size_t total_bytes; /* usable bytes (data pages) in all regions */
+	size_t free_bytes;  /* bytes in free page runs */
 	size_t largest_free_bytes; /* the largest free page run */
-	size_t slab_bytes;         /* bytes in pages cut into small blocks */
-	size_t in_use_bytes;       /* live blocks, each rounded to its class or pages */
+	size_t slab_bytes;	   /* bytes in pages cut into small blocks */
+	size_t in_use_bytes;	   /* live blocks, rounded to class or pages */
 	size_t peak_in_use_bytes;  /* highest in_use_bytes seen */
-	uint64_t allocs;           /* successful heap_alloc() calls */
-	uint64_t frees;            /* blocks freed, locally or from the queue */
-	uint64_t remote_frees;     /* of those, blocks that came via the queue */
-	uint64_t failed_allocs;    /* heap_alloc() calls that returned NULL */
-	uint64_t bad_frees;        /* faults: frees refused, corrupt free lists */
-	size_t leaked_bytes;       /* blocks given up after a corrupt free list */
+	uint64_t allocs;	   /* successful heap_alloc() calls */
+	uint64_t frees;		   /* blocks freed, locally or from the queue */
+	uint64_t remote_frees;	/* of those, blocks that came via the queue */
+	uint64_t failed_allocs; /* heap_alloc() calls that returned NULL */
+	uint64_t bad_frees;	/* faults: frees refused, corrupt free lists */
+	size_t leaked_bytes;	/* blocks given up after a corrupt free list */
 };
 
 /*
@@ -102,8 +102,8 @@ struct heap {
 	/* Owned by the CPU in ->cpu; no lock. */
 	struct heap_region *regions;
 	struct heap_page *partial[HEAP_NCLASSES]; /* slabs with free blocks */
-	struct heap_page *bins[HEAP_NBINS];       /* free runs by log2(pages) */
-	uint32_t bin_mask;                        /* bit b: bins[b] nonempty */
+	struct heap_page *bins[HEAP_NBINS];	  /* free runs by log2(pages) */
+	uint32_t bin_mask;			  /* bit b: bins[b] nonempty */
 	uint8_t class_of[HEAP_SMALL_MAX / HEAP_MIN_ALIGN + 1];
 	struct heap_stats st;
 
@@ -168,8 +168,11 @@ void heap_free(struct heap *h, void *p);
  * Queues p, a block of home, to be freed by home's owner: a lock-free push
  * onto home's return queue (it reuses the block's first 16 bytes). A pointer
  * outside home's regions, misaligned, or already freed/queued is refused
- * (counted, reported) without touching home's owner-only state.
- * Any core; lock-free, never blocks.
+ * (counted, reported) without touching home's owner-only state. A double
+ * free is caught while the block sits in the queue or free in its slab;
+ * once its memory is reused, a stale pointer cannot be told from a live one.
+ * Any core, any context (interrupt handlers included: it touches only the
+ * block and the queue head); lock-free, never blocks.
  */
 void heap_free_remote(struct heap *home, void *p);
 
