@@ -1,8 +1,11 @@
 /*
  * kprintf and console_write: format through kernel/lib/format and hand the
- * text to the installed backend (serial, later the Xen PV console). Text is
+ * text to the installed backend (serial, or the Xen PV console). Text is
  * staged in a small buffer so a line reaches the backend in few calls.
  */
+#include <stdatomic.h>
+#include <stdbool.h>
+
 #include <torito/console.h>
 
 #include "kernel/console_driver.h"
@@ -46,12 +49,33 @@ static void stage_put(void *ctx, const char *s, size_t len)
 	}
 }
 
+/*
+ * One kprintf at a time, so lines from different CPUs do not interleave.
+ * The only lock in the kernel, and a bounded one: a CPU that waits too long
+ * (the holder faulted or halted) prints anyway rather than hang.
+ */
+static atomic_flag console_busy = ATOMIC_FLAG_INIT;
+
+static bool console_lock(void)
+{
+	for (long spins = 0; spins < 50000000L; spins++) {
+		if (!atomic_flag_test_and_set_explicit(&console_busy,
+						       memory_order_acquire))
+			return true;
+		__asm__ volatile("pause");
+	}
+	return false;
+}
+
 int kvprintf(const char *fmt, va_list ap)
 {
 	struct staged st = { .used = 0 };
+	bool locked = console_lock();
 	int n = format_v(stage_put, &st, fmt, ap);
 
 	console_write(st.buf, st.used);
+	if (locked)
+		atomic_flag_clear_explicit(&console_busy, memory_order_release);
 	return n;
 }
 

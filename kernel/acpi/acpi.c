@@ -150,12 +150,26 @@ static int parse_s5(const uint8_t *dsdt, uint32_t len, struct acpi_poweroff *o)
 	return -ENOENT;
 }
 
+/* The DSDT the FADT points to (X_DSDT when present), checked. */
+static int fadt_dsdt(const uint8_t *fadt, phys_map_fn map, void *ctx,
+		     const uint8_t **dsdt)
+{
+	uint32_t flen = rd32(fadt + 4);
+	uint64_t pa = flen >= FADT_X_DSDT + 8 && rd64(fadt + FADT_X_DSDT)
+			      ? rd64(fadt + FADT_X_DSDT)
+			      : rd32(fadt + FADT_DSDT);
+
+	*dsdt = table_map(pa, map, ctx);
+	if (!*dsdt || memcmp(*dsdt, "DSDT", 4) != 0)
+		return -EBADMSG;
+	return 0;
+}
+
 int acpi_parse_poweroff(uint64_t rsdp, phys_map_fn map, void *ctx,
 			struct acpi_poweroff *out)
 {
 	const uint8_t *fadt, *dsdt;
 	uint32_t flen;
-	uint64_t dsdt_pa;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
@@ -175,13 +189,26 @@ int acpi_parse_poweroff(uint64_t rsdp, phys_map_fn map, void *ctx,
 		out->sleep_space = fadt[FADT_SLEEP_CONTROL];
 		out->sleep_addr = rd64(fadt + FADT_SLEEP_CONTROL + 4);
 	}
-	dsdt_pa = flen >= FADT_X_DSDT + 8 && rd64(fadt + FADT_X_DSDT)
-			  ? rd64(fadt + FADT_X_DSDT)
-			  : rd32(fadt + FADT_DSDT);
-	dsdt = table_map(dsdt_pa, map, ctx);
-	if (!dsdt || memcmp(dsdt, "DSDT", 4) != 0)
-		return -EBADMSG;
+	rc = fadt_dsdt(fadt, map, ctx, &dsdt);
+	if (rc < 0)
+		return rc;
 	return parse_s5(dsdt, rd32(dsdt + 4), out);
+}
+
+int acpi_find_dsdt(uint64_t rsdp, phys_map_fn map, void *ctx,
+		   const uint8_t **dsdt)
+{
+	const uint8_t *fadt;
+	int rc;
+
+	if (!rsdp_valid(rsdp, map, ctx))
+		return -EBADMSG;
+	rc = find_table(rsdp, map, ctx, "FACP", &fadt);
+	if (rc < 0)
+		return rc;
+	if (rd32(fadt + 4) < FADT_DSDT + 4)
+		return -EBADMSG;
+	return fadt_dsdt(fadt, map, ctx, dsdt);
 }
 
 static void madt_entry(const uint8_t *e, uint8_t len, struct acpi_madt_info *o)

@@ -71,4 +71,12 @@ uint64_t acpi_find_rsdp(uint64_t rsdp_hint, phys_map_fn map, void *ctx);
 int acpi_parse_poweroff(uint64_t rsdp, phys_map_fn map, void *ctx,
 			struct acpi_poweroff *out) __must_check;
 
+/*
+ * Finds the DSDT through the FADT. Returns 0 with *dsdt pointing at the
+ * whole checked table (its length is in the header), -ENOENT (no FADT),
+ * or -EBADMSG (a table fails its checks).
+ */
+int acpi_find_dsdt(uint64_t rsdp, phys_map_fn map, void *ctx,
+		   const uint8_t **dsdt) __must_check;
+
 #endif /* TORITO_KERNEL_ACPI_ACPI_H */

@@ -19,11 +19,13 @@
 #include "kernel/arch/x86_64/irq.h"
 #include "kernel/arch/x86_64/lapic.h"
 #include "kernel/arch/x86_64/mmu.h"
+#include "kernel/arch/x86_64/smp.h"
 #include "kernel/arch/x86_64/timeinit.h"
 #include "kernel/arch/x86_64/trap.h"
 #include "kernel/boot/bootinfo_parse.h"
 #include "kernel/console_driver.h"
 #include "kernel/kernel.h"
+#include "kernel/sched/sched.h"
 
 #define IDENTITY_LIMIT (1ull << 32)
 #define PAGE_SIZE 4096
@@ -80,7 +82,7 @@ static void run_init_stage(int stage)
 __noreturn void kernel_entry(uint32_t magic, uint32_t info)
 {
 	serial_init();
-	gdt_init();
+	gdt_init(0);
 	idt_init();
 	parse_boot_record(magic, info);
 	mmu_unmap_null_page();
@@ -88,9 +90,13 @@ __noreturn void kernel_entry(uint32_t magic, uint32_t info)
 	hypervisor_detect(&the_boot_info);
 	mem_early_init();
 	irq_init();
+	sched_cpu_init(0, lapic_id());
+	sched_adopt_boot_thread();
 	run_init_stage(INIT_PLATFORM);
 	time_init();
 	lapic_timer_init();
+	sched_create_idle();
+	smp_start();
 	run_init_stage(INIT_DEVICES);
 	power_off(torito_main());
 }

@@ -153,11 +153,24 @@ static void test_madt(void)
 	CHECK_EQ(acpi_parse_madt(RSDP, test_map, NULL, &mi), -ENOENT);
 }
 
+static void test_find_dsdt(void)
+{
+	const uint8_t *dsdt = NULL;
+
+	build(2, 0);
+	CHECK_EQ(acpi_find_dsdt(RSDP, test_map, NULL, &dsdt), 0);
+	CHECK(dsdt == mem + DSDT);
+	build(0, 0);
+	mem[DSDT + 36] ^= 1; /* DSDT checksum */
+	CHECK_EQ(acpi_find_dsdt(RSDP, test_map, NULL, &dsdt), -EBADMSG);
+}
+
 int main(void)
 {
 	struct acpi_poweroff po;
 
 	test_madt();
+	test_find_dsdt();
 
 	build(0, 0);
 	CHECK_EQ(acpi_find_rsdp(0, test_map, NULL), RSDP);

@@ -1,12 +1,14 @@
 /*
- * The long-mode GDT and TSS. The TSS exists only for its interrupt stack
- * table: double faults, NMIs and machine checks switch to stacks of their
- * own, so a kernel stack overflow ends in a readable report instead of a
- * triple fault. Per-CPU copies come with SMP; today CPU 0 owns this one.
+ * The long-mode GDT and TSS, one pair per CPU (a TSS is marked busy when
+ * loaded, so CPUs cannot share one). The TSS exists only for its interrupt
+ * stack table: double faults, NMIs and machine checks switch to stacks of
+ * their own, so a kernel stack overflow ends in a readable report instead
+ * of a triple fault.
  */
 #include <stdint.h>
 
 #include <torito/compiler.h>
+#include <torito/cpu.h>
 #include <torito/string.h>
 
 #include "kernel/arch/x86_64/trap.h"
@@ -23,22 +25,26 @@ struct tss {
 	uint16_t iomap_base;
 } __packed;
 
-static struct tss tss;
-static uint8_t ist_stacks[3][IST_STACK_SIZE] __aligned(16);
-static uint64_t gdt[5];
+static struct {
+	struct tss tss;
+	uint64_t gdt[5];
+	uint8_t ist_stacks[3][IST_STACK_SIZE] __aligned(16);
+} percpu[CPU_MAX];
 
-void gdt_init(void)
+void gdt_init(unsigned int cpu)
 {
-	uint64_t base = (uintptr_t)&tss;
-	uint64_t limit = sizeof(tss) - 1;
+	struct tss *tss = &percpu[cpu].tss;
+	uint64_t *gdt = percpu[cpu].gdt;
+	uint64_t base = (uintptr_t)tss;
+	uint64_t limit = sizeof(*tss) - 1;
 	struct {
 		uint16_t limit;
 		uint64_t base;
-	} __packed ptr = { sizeof(gdt) - 1, (uintptr_t)gdt };
+	} __packed ptr = { sizeof(percpu[cpu].gdt) - 1, (uintptr_t)gdt };
 
 	for (int i = 0; i < 3; i++)
-		tss.ist[i] = (uintptr_t)&ist_stacks[i][IST_STACK_SIZE];
-	tss.iomap_base = sizeof(tss);
+		tss->ist[i] = (uintptr_t)&percpu[cpu].ist_stacks[i][IST_STACK_SIZE];
+	tss->iomap_base = sizeof(*tss);
 
 	gdt[0] = 0;
 	gdt[1] = 0x00af9a000000ffffull; /* 0x08: 64-bit code */

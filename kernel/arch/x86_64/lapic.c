@@ -95,6 +95,16 @@ void lapic_send_startup(uint32_t dest, uint8_t page)
 	send_icr(dest, 0x4600 | page);
 }
 
+void lapic_send_init_all(void)
+{
+	send_icr(0, 0xc4500); /* all excluding self, INIT, assert */
+}
+
+void lapic_send_startup_all(uint8_t page)
+{
+	send_icr(0, 0xc4600 | page);
+}
+
 void lapic_timer_init(void)
 {
 	uint32_t r[4];

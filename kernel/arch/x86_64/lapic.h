@@ -24,6 +24,10 @@ void lapic_send_ipi(uint32_t dest, uint8_t vector);
 void lapic_send_init(uint32_t dest);
 void lapic_send_startup(uint32_t dest, uint8_t page);
 
+/* The same, broadcast to all CPUs but this one. */
+void lapic_send_init_all(void);
+void lapic_send_startup_all(uint8_t page);
+
 /*
  * Calibrates the APIC timer against the TSC (needs time_init first). Uses
  * TSC-deadline mode where the CPU has it.

@@ -1,12 +1,19 @@
 /*
- * Early paging adjustments on the boot page tables built by boot.asm. The
- * full page-table code (all RAM, NX, read-only text, per-thread guards)
- * replaces this with the memory manager.
+ * Paging adjustments on the identity map built at boot. Private to kernel/.
  */
 #ifndef TORITO_KERNEL_ARCH_X86_64_MMU_H
 #define TORITO_KERNEL_ARCH_X86_64_MMU_H
 
+#include <stdbool.h>
+
 /* Unmaps page 0 so NULL dereferences fault. Call after the boot record is read. */
 void mmu_unmap_null_page(void);
+
+/*
+ * Makes the 4 KiB page at page (page-aligned, identity-mapped RAM) a guard
+ * page (not present) or maps it again. Splits a large page into 4 KiB
+ * pages when needed (once per 2 MiB). Any CPU; the page's owner only.
+ */
+void mmu_set_guard(void *page, bool guard);
 
 #endif /* TORITO_KERNEL_ARCH_X86_64_MMU_H */

@@ -57,19 +57,24 @@ static void set_gate(unsigned int v, uint64_t addr, uint8_t ist)
 	};
 }
 
-void idt_init(void)
+void idt_load(void)
 {
 	struct {
 		uint16_t limit;
 		uint64_t base;
 	} __packed ptr = { sizeof(idt) - 1, (uintptr_t)idt };
 
+	__asm__ volatile("lidt %0" : : "m"(ptr));
+}
+
+void idt_init(void)
+{
 	for (unsigned int v = 0; v < IDT_VECTORS; v++)
 		set_gate(v, isr_stub_table[v], 0);
 	set_gate(2, isr_stub_table[2], IST_NMI);
 	set_gate(8, isr_stub_table[8], IST_DOUBLE_FAULT);
 	set_gate(18, isr_stub_table[18], IST_MACHINE_CHECK);
-	__asm__ volatile("lidt %0" : : "m"(ptr));
+	idt_load();
 }
 
 /* A frame pointer we may follow: 8-aligned, mapped (not page 0), < 4 GiB. */

@@ -15,11 +15,14 @@ struct trap_frame {
 	uint64_t rip, cs, rflags, rsp, ss; /* pushed by the CPU */
 };
 
-/* Loads the GDT with a TSS (IST stacks for #DF, NMI, #MC) on this CPU. */
-void gdt_init(void);
+/* Loads CPU cpu's GDT and TSS (IST stacks for #DF, NMI, #MC). */
+void gdt_init(unsigned int cpu);
 
-/* Fills and loads the IDT; exceptions report and power off. */
+/* Fills and loads the IDT (shared by all CPUs); call once on CPU 0. */
 void idt_init(void);
+
+/* Loads the IDT on an application processor. */
+void idt_load(void);
 
 /* Prints the return addresses of the rbp chain starting at rbp. */
 void backtrace_print(uint64_t rbp);
