@@ -739,54 +739,70 @@ static void remote_push(struct heap *home, const struct heap_region *r,
 /* ---------------------------------------------------------------------- */
 /* Setup.                                                                  */
 
-/* Lays out a region over [base, base + size) and registers it for h. */
-static int region_add(struct heap *h, void *base, size_t size)
+/* Where a region over [base, base + size) puts its header and pages. */
+struct region_layout {
+	uintptr_t hdr, start;
+	size_t npages;
+};
+
+/* Rounds [base, base + size) inward: the header on a cache line, the data
+ * on whole pages, as many pages as fit beside their descriptors. */
+static int region_layout(void *base, size_t size, struct region_layout *l)
 {
-	uintptr_t lo = (uintptr_t)base, hi, hdr, end, start = 0;
 	const size_t fixed = sizeof(struct heap_region);
-	struct heap_region *r;
+	uintptr_t lo = (uintptr_t)base, hi, end;
 	size_t n;
-	int slot;
 
 	if (!base || __builtin_add_overflow(lo, size, &hi))
 		return -EINVAL;
-	hdr = ALIGN_UP(lo, (uintptr_t)64);
+	l->hdr = ALIGN_UP(lo, (uintptr_t)64);
 	end = ALIGN_DOWN(hi, PAGE);
-	if (hdr < lo || end <= hdr || end - hdr <= fixed)
+	if (l->hdr < lo || end <= l->hdr || end - l->hdr <= fixed)
 		return -EINVAL;
-	n = (end - hdr - fixed) / (PAGE + sizeof(struct heap_page));
+	n = (end - l->hdr - fixed) / (PAGE + sizeof(struct heap_page));
 	if (n > MAX_RUN_PAGES)
 		n = MAX_RUN_PAGES;
+	/* At most a step or two: the estimate ignores the padding. */
 	for (; n > 0; n--) {
-		start = ALIGN_UP(hdr + fixed + n * sizeof(struct heap_page),
-				 PAGE);
-		if (start + (n << SHIFT) <= end)
+		l->start = ALIGN_UP(
+			l->hdr + fixed + n * sizeof(struct heap_page), PAGE);
+		if (l->start + (n << SHIFT) <= end)
 			break;
 	}
-	if (n == 0)
-		return -EINVAL;
-	end = start + (n << SHIFT);
+	l->npages = n;
+	return n ? 0 : -EINVAL;
+}
 
+/* Lays out a region over [base, base + size) and registers it for h. */
+static int region_add(struct heap *h, void *base, size_t size)
+{
+	struct region_layout l;
+	struct heap_region *r;
+	int slot = region_layout(base, size, &l);
+
+	if (slot < 0)
+		return slot;
 	registry_lock();
-	slot = registry_slot(hdr, end);
+	slot = registry_slot(l.hdr, l.start + (l.npages << SHIFT));
 	if (slot < 0) {
 		registry_unlock();
 		return slot;
 	}
-	r = (struct heap_region *)hdr;
+	/* Only now is the memory known to be nobody else's region. */
+	r = (struct heap_region *)l.hdr;
 	r->magic = REGION_MAGIC;
 	r->heap = h;
-	r->start = start;
-	r->end = end;
-	r->npages = (uint32_t)n;
-	memset(r->desc, 0, n * sizeof(struct heap_page));
+	r->start = l.start;
+	r->end = l.start + (l.npages << SHIFT);
+	r->npages = (uint32_t)l.npages;
+	memset(r->desc, 0, l.npages * sizeof(struct heap_page));
 	registry_insert((unsigned int)slot, r);
 	registry_unlock();
 
 	r->next = h->regions;
 	h->regions = r;
-	h->st.total_bytes += n << SHIFT;
-	run_mark(h, r, 0, (uint32_t)n);
+	h->st.total_bytes += l.npages << SHIFT;
+	run_mark(h, r, 0, (uint32_t)l.npages);
 	return 0;
 }
 
