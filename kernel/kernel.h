@@ -25,7 +25,17 @@ void hypervisor_detect(struct boot_info *bi);
  */
 void cpu_idle_until(uint64_t deadline_ns);
 
-/* Sets up the early allocator over the usable RAM above the image. */
-void mem_early_init(void);
+/*
+ * Splits usable, mapped RAM into one heap per CPU (ncpus from the MADT).
+ * Call once on CPU 0 before anything allocates.
+ */
+void mem_init(unsigned int ncpus);
+
+/* Gives RAM newly mapped between old_limit and mmu_mapped_limit() to the
+ * heaps (after mmu_init). */
+void mem_add_mapped(uint64_t old_limit);
+
+/* The end of the identity map: physical memory below it is mapped. */
+uint64_t mmu_mapped_limit(void);
 
 #endif /* TORITO_KERNEL_KERNEL_H */

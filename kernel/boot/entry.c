@@ -82,15 +82,18 @@ static void run_init_stage(int stage)
 __noreturn void kernel_entry(uint32_t magic, uint32_t info)
 {
 	serial_init();
-	gdt_init(0);
+	gdt_init(0, NULL);
 	idt_init();
 	parse_boot_record(magic, info);
 	mmu_unmap_null_page();
 	null_page_mapped = false;
 	hypervisor_detect(&the_boot_info);
-	mem_early_init();
 	irq_init();
 	sched_cpu_init(0, lapic_id());
+	mem_init(irq_madt.ncpus);
+	uint64_t boot_map = mmu_mapped_limit();
+	mmu_init();
+	mem_add_mapped(boot_map);
 	sched_adopt_boot_thread();
 	run_init_stage(INIT_PLATFORM);
 	time_init();

@@ -44,6 +44,9 @@ def _impl(ctx):
         # Frame pointers keep the panic backtrace walkable.
         _flags("frame_pointers", _COMPILE, ["-fno-omit-frame-pointer"]),
         _flags("optimize", _COMPILE, ["-O2", "-g"]),
+        # Kernel libraries are alwayslink (link order never matters); the
+        # linker then drops what nothing uses.
+        _flags("gc_sections", _COMPILE, ["-ffunction-sections", "-fdata-sections"]),
         _flags("warnings", _COMPILE, [
             "-Wall",
             "-Wextra",
@@ -64,6 +67,7 @@ def _impl(ctx):
             "-static",
             "-no-pie",
             "-Wl,--build-id=none",
+            "-Wl,--gc-sections",
             "-Wl,-z,max-page-size=0x1000",
             "-Wl,-z,noexecstack",
             "-Wl,--no-warn-rwx-segments",

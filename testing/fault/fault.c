@@ -8,8 +8,11 @@
 #include <torito/app.h>
 #include <torito/boot.h>
 #include <torito/console.h>
+#include <torito/cpu.h>
+#include <torito/mem.h>
 #include <torito/panic.h>
 #include <torito/string.h>
+#include <torito/thread.h>
 
 static volatile int zero;
 
@@ -24,12 +27,30 @@ static __attribute__((noinline)) int overflow(int depth)
 	return pad[0];
 }
 
+/* Copies a `ret` into heap memory and calls it: the heap is not executable. */
+static void run_from_heap(void)
+{
+	uint8_t *code = mem_alloc(16);
+
+	if (!code)
+		return;
+	code[0] = 0xc3;
+	((void (*)(void))code)();
+}
+
+static void *overflow_thread(void *arg)
+{
+	kprintf("fault: overflowing a thread stack on cpu %u\n", cpu_id());
+	return (void *)(intptr_t)overflow(0);
+}
+
 int torito_main(void)
 {
 	char kind[16];
 
 	if (!boot_cmdline_get(boot_info(), "fault", kind, sizeof(kind))) {
-		kprintf("fault: give fault=ud|pf|null|gp|div|bp|stack|panic\n");
+		kprintf("fault: give fault=ud|pf|null|gp|div|bp|stack|panic|"
+			"text|nx|thread_stack\n");
 		return 2;
 	}
 	kprintf("fault: causing '%s'\n", kind);
@@ -53,6 +74,12 @@ int torito_main(void)
 		kprintf("%d\n", overflow(0));
 	else if (strcmp(kind, "panic") == 0)
 		panic("deliberate panic with value %d", 42);
+	else if (strcmp(kind, "text") == 0)
+		*(volatile uint8_t *)(uintptr_t)torito_main = 0xc3;
+	else if (strcmp(kind, "nx") == 0)
+		run_from_heap();
+	else if (strcmp(kind, "thread_stack") == 0)
+		thread_join(thread_create(cpu_count() - 1, overflow_thread, NULL));
 	kprintf("fault: '%s' did not fault\n", kind);
 	return 3;
 }

@@ -13,7 +13,7 @@
 
 #include "kernel/arch/x86_64/trap.h"
 
-#define IST_STACK_SIZE 8192
+#define IST_STACK_SIZE (GDT_IST_BYTES / 3)
 
 struct tss {
 	uint32_t reserved0;
@@ -28,11 +28,14 @@ struct tss {
 static struct {
 	struct tss tss;
 	uint64_t gdt[5];
-	uint8_t ist_stacks[3][IST_STACK_SIZE] __aligned(16);
 } percpu[CPU_MAX];
 
-void gdt_init(unsigned int cpu)
+/* CPU 0's IST stacks; smp.c allocates the others' (GDT_IST_BYTES each). */
+static uint8_t boot_ist[GDT_IST_BYTES] __aligned(16);
+
+void gdt_init(unsigned int cpu, void *ist_stacks)
 {
+	uint8_t *ist = ist_stacks ? ist_stacks : boot_ist;
 	struct tss *tss = &percpu[cpu].tss;
 	uint64_t *gdt = percpu[cpu].gdt;
 	uint64_t base = (uintptr_t)tss;
@@ -43,7 +46,7 @@ void gdt_init(unsigned int cpu)
 	} __packed ptr = { sizeof(percpu[cpu].gdt) - 1, (uintptr_t)gdt };
 
 	for (int i = 0; i < 3; i++)
-		tss->ist[i] = (uintptr_t)&percpu[cpu].ist_stacks[i][IST_STACK_SIZE];
+		tss->ist[i] = (uintptr_t)(ist + (i + 1) * IST_STACK_SIZE);
 	tss->iomap_base = sizeof(*tss);
 
 	gdt[0] = 0;

@@ -6,6 +6,12 @@
 
 #include <stdbool.h>
 
+/*
+ * Builds and loads the kernel's page tables (all RAM, NX, read-only text).
+ * Call once on CPU 0 after the heaps exist and before other CPUs start.
+ */
+void mmu_init(void);
+
 /* Unmaps page 0 so NULL dereferences fault. Call after the boot record is read. */
 void mmu_unmap_null_page(void);
 

@@ -37,13 +37,16 @@ struct tramp_data {
 extern const char trampoline_start[], trampoline_end[], trampoline_data[];
 
 static uint64_t ap_stacks[CPU_MAX];
+static void *ap_ist[CPU_MAX];
 static atomic_uint aps_started;
 
 static __noreturn void ap_entry(unsigned int ticket)
 {
 	unsigned int id = ticket + 1;
 
-	gdt_init(id);
+	/* Our own GDT first: the trampoline's has no 64-bit code segment at
+	 * the selector the IDT uses. Nothing may allocate before GS is set. */
+	gdt_init(id, ap_ist[ticket]);
 	idt_load();
 	lapic_init();
 	sched_cpu_init(id, lapic_id());
@@ -77,7 +80,10 @@ void smp_start(void)
 	n = want - 1;
 	for (unsigned int i = 0; i < n; i++) {
 		uint8_t *stack = mem_alloc_aligned(AP_STACK_SIZE, 4096);
-		if (!stack) {
+		ap_ist[i] = mem_alloc_aligned(GDT_IST_BYTES, 16);
+		if (!stack || !ap_ist[i]) {
+			mem_free(stack);
+			mem_free(ap_ist[i]);
 			n = i;
 			break;
 		}

@@ -15,8 +15,15 @@ struct trap_frame {
 	uint64_t rip, cs, rflags, rsp, ss; /* pushed by the CPU */
 };
 
-/* Loads CPU cpu's GDT and TSS (IST stacks for #DF, NMI, #MC). */
-void gdt_init(unsigned int cpu);
+/* Bytes of IST stack memory per CPU (#DF, NMI and #MC stacks). */
+#define GDT_IST_BYTES (3 * 8192)
+
+/*
+ * Loads CPU cpu's GDT and TSS. ist_stacks: GDT_IST_BYTES, 16-aligned (NULL
+ * on CPU 0, which uses static ones). Allocates nothing, so it can run
+ * first thing on a new CPU.
+ */
+void gdt_init(unsigned int cpu, void *ist_stacks);
 
 /* Fills and loads the IDT (shared by all CPUs); call once on CPU 0. */
 void idt_init(void);

@@ -12,6 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <torito/compiler.h>
+
 /* size bytes aligned to 16, or NULL when memory is exhausted. Never blocks. */
 void *mem_alloc(size_t size);
 
@@ -23,6 +25,23 @@ void *mem_zalloc(size_t size, size_t align);
 
 /* Frees p (NULL is allowed). Any core may call it. */
 void mem_free(void *p);
+
+/* The calling CPU's memory, as its heap sees it. */
+struct mem_stats {
+	size_t total_bytes;	   /* RAM this CPU owns (data pages) */
+	size_t free_bytes;	   /* in free page runs */
+	size_t in_use_bytes;	   /* live blocks, rounded to their class */
+	size_t peak_in_use_bytes;  /* highest in_use_bytes so far */
+	uint64_t allocs, frees;	   /* counts since boot */
+	uint64_t remote_frees;	   /* frees that came home from other CPUs */
+	uint64_t bad_frees;	   /* refused frees (double, foreign, ...) */
+};
+
+/*
+ * Fills *out for the calling CPU, after taking in blocks other CPUs sent
+ * home. Returns 0, or -ENODEV if this CPU owns no memory. Thread context.
+ */
+int mem_stats(struct mem_stats *out) __must_check;
 
 static inline uint64_t virt_to_phys(const void *p)
 {
