@@ -6,7 +6,9 @@
 #   @@BEGIN kind name          a framed output follows, one "@@| " line each
 #   @@| text
 #   @@DONE kind name rc        end of the frame and the command's exit status
-#   @@STATE name state secs    a guest's xl state: r b p s c d, gone, timeout
+#   @@STATE name state         a guest's xl state letters (r b p s c d), gone
+#   @@WAIT name result secs    how a wait ended: stopped:STATE, ready,
+#                              timeout:STATE (STATE as above)
 #   @@TIME what name t0 t1     dom0 uptime seconds around an event
 # Every helper has a timeout; none waits forever. The host side does all
 # checking (xen_run.py); these only run commands and report.
@@ -58,15 +60,20 @@ guest_wait_shutdown() {
 	while :; do
 		_s=$(state "$1")
 		case "$_s" in
-		gone | *s* | *c* | *d*) break ;;
+		gone | *s* | *c* | *d*) _s="stopped:$_s"; break ;;
 		esac
 		if [ "$(cut -d. -f1 /proc/uptime)" -ge "$_end" ]; then
-			_s="timeout($_s)"
+			_s="timeout:$_s"
 			break
 		fi
 		sleep 0.3
 	done
-	echo "@@STATE $1 $_s $(awk -v a="$_t0" -v b="$(now)" 'BEGIN { print b - a }')"
+	echo "@@WAIT $1 $_s $(elapsed "$_t0")"
+}
+
+# elapsed T0: seconds since dom0 uptime T0.
+elapsed() {
+	awk -v a="$1" -v b="$(now)" 'BEGIN { print b - a }'
 }
 
 # guest_wait_ready NAME ERE TIMEOUT: waits until the guest's console log
@@ -82,15 +89,15 @@ guest_wait_ready() {
 		fi
 		_s=$(state "$1")
 		case "$_s" in
-		gone | *s* | *c* | *d*) _s="stopped($_s)"; break ;;
+		gone | *s* | *c* | *d*) _s="stopped:$_s"; break ;;
 		esac
 		if [ "$(cut -d. -f1 /proc/uptime)" -ge "$_end" ]; then
-			_s=timeout
+			_s="timeout:$_s"
 			break
 		fi
 		sleep 0.2
 	done
-	echo "@@READY-WAIT $1 $_s $(awk -v a="$_t0" -v b="$(now)" 'BEGIN { print b - a }')"
+	echo "@@WAIT $1 $_s $(elapsed "$_t0")"
 }
 
 # guest_first_output NAME TIMEOUT: prints @@TIME first-output NAME t0 t1
@@ -118,7 +125,7 @@ guest_console() {
 }
 
 guest_state() {
-	echo "@@STATE $1 $(state "$1") 0"
+	echo "@@STATE $1 $(state "$1")"
 }
 
 # guest_cpu NAME: @@CPU name seconds (xl list's Time(s) column).

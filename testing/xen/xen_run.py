@@ -38,6 +38,8 @@ Scenario JSON:
     "reject": [],                 # Python regexes that must not appear
     "expect_dmesg": [],           # Python regexes in `xl dmesg`
     "expect_state": "shutdown",   # shutdown | running | crashed | any
+                                  #   (default: shutdown for wait=shutdown,
+                                  #   any for wait=ready)
     "checks": [{"name": "wget", "cmd": "wget -O- http://192.168.77.2/",
                 "expect": [], "reject": [], "status": 0, "timeout": 20}]
   }
@@ -141,7 +143,7 @@ GUEST_DEFAULTS = {
     "memory": 32, "vcpus": 1, "cmdline": "", "vif": False, "disk": False,
     "extra_config": [], "wait": "shutdown", "ready": "", "timeout": 60,
     "keep": False, "expect": [], "reject": [], "expect_dmesg": [],
-    "expect_state": "shutdown", "checks": [],
+    "expect_state": None, "checks": [],
 }
 
 
@@ -162,6 +164,10 @@ def normalize(scenario):
         if g["wait"] not in ("shutdown", "ready"):
             raise ValueError("guest %s: wait must be shutdown or ready"
                              % g["name"])
+        if g["expect_state"] is None:
+            g["expect_state"] = "shutdown" if g["wait"] == "shutdown" else "any"
+        if g["expect_state"] not in ("shutdown", "running", "crashed", "any"):
+            raise ValueError("guest %s: bad expect_state" % g["name"])
         if g["wait"] == "ready" and not g["ready"]:
             raise ValueError("guest %s: wait=ready needs a ready regex"
                              % g["name"])
@@ -314,7 +320,8 @@ def run_qemu(cmd, timeout, echo):
         if partial:
             lines.append(partial.decode("utf-8", "replace"))
         try:
-            proc.wait(timeout=5)  # dom0 powers off; Xen may halt instead
+            # dom0 powers off when done; on a timeout there is no waiting.
+            proc.wait(timeout=5 if problem is None else 0.1)
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
@@ -329,8 +336,8 @@ class Results:
 
     def __init__(self, lines):
         self.frames = {}   # (kind, name) -> (rc, [lines])
-        self.states = {}   # name -> [(state, seconds)]
-        self.waits = {}    # name -> (state, seconds)
+        self.states = {}   # name -> last xl state
+        self.waits = {}    # name -> (result, seconds)
         self.times = {}    # (what, name) -> (t0, t1 or None)
         self.cpu = {}      # name -> [(cpu seconds, uptime)]
         self.dom0_up = None
@@ -352,10 +359,9 @@ class Results:
                 self.frames[frame[0]] = (int(f[3]), frame[1])
                 frame = None
             elif tag == "STATE" and len(f) >= 3:
-                self.states.setdefault(f[1], []).append(
-                    (f[2], f[3] if len(f) > 3 else ""))
-            elif tag == "READY-WAIT" and len(f) >= 3:
-                self.waits[f[1]] = (f[2], f[3] if len(f) > 3 else "")
+                self.states[f[1]] = f[2]
+            elif tag == "WAIT" and len(f) >= 3:
+                self.waits[f[1]] = (f[2], f[3] if len(f) > 3 else "?")
             elif tag == "TIME" and len(f) >= 5:
                 t1 = None if f[4] == "timeout" else float(f[4])
                 self.times[(f[1], f[2])] = (float(f[3]), t1)
@@ -434,22 +440,23 @@ def check_guest(v, r, g, dmesg_text):
     if g["expect_dmesg"]:
         v.check(n + ": xl dmesg", text_checks(dmesg_text, g["expect_dmesg"],
                                               []))
-    states = r.states.get(n, [])
+    result, secs = r.waits.get(n, ("never-reported", "?"))
     if g["wait"] == "ready":
-        state, secs = r.waits.get(n, ("never reported", ""))
-        v.check(n + ": ready (%s)" % g["ready"], [] if state == "ready" else
-                ["console never matched; wait ended: %s after %ss"
-                 % (state, secs)])
-    final = states[-1][0] if states else "unknown"
+        v.check(n + ": ready (%s)" % g["ready"], [] if result == "ready" else
+                ["the console never matched; the wait ended %s after %ss"
+                 % (result, secs)])
+    final = r.states.get(n, "unknown")
     want = g["expect_state"]
     if want != "any":
-        ok = {"shutdown": lambda s: "s" in s and "timeout" not in s,
+        ok = {"shutdown": lambda s: "s" in s,
               "running": lambda s: re.match(r"^[-rb]+$", s) is not None,
-              "crashed": lambda s: "c" in s and "timeout" not in s}[want]
-        v.check(n + ": ends %s" % want, [] if ok(final) else
-                ["xl state is %r (r running, b blocked, s shut down, "
-                 "c crashed, timeout: still running when the wait ended)"
-                 % final])
+              "crashed": lambda s: "c" in s}[want]
+        problems = [] if ok(final) else [
+            "xl state %r (r running, b blocked, s shut down, c crashed, "
+            "gone: destroyed)" % final]
+        if g["wait"] == "shutdown" and result.startswith("timeout"):
+            problems = ["still running (%s) after %ss" % (result[8:], secs)]
+        v.check(n + ": ends %s" % want, problems)
     for c in g["checks"]:
         key = "%s/%s" % (n, c["name"])
         fr = r.frame("check", key)
