@@ -5,6 +5,9 @@
  * Registration is by linker section, never by #ifdef: a driver's Bazel
  * target is `alwayslink = True`, and an app selects it by listing it in its
  * deps. TORITO_INIT(stage, fn) puts fn in the table kernel_entry walks.
+ * Entries are explicitly 8-aligned: otherwise gcc aligns each 24-byte
+ * entry to 16, the linker pads between objects, and the table walk (one
+ * sizeof apart) reads padding.
  */
 #ifndef TORITO_DRIVER_H
 #define TORITO_DRIVER_H
@@ -29,8 +32,8 @@ struct init_entry {
  * no device simply returns; one that fails logs one line and returns.
  */
 #define TORITO_INIT(stage, fn)                                                \
-	static const struct init_entry __init_entry_##fn __used __section(    \
-		".torito.init." #stage) = { stage, #fn, fn }
+	static const struct init_entry __init_entry_##fn __used __aligned(8)  \
+		__section(".torito.init." #stage) = { stage, #fn, fn }
 
 /* A console backend: writes len bytes; must work from any context. */
 typedef void (*console_write_fn)(const char *s, size_t len);
