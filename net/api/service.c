@@ -41,6 +41,7 @@ static int service_listen(struct net_service *svc, uint16_t port)
 		return rc;
 	}
 	k->svc = svc;
+	k->flags |= SOCK_F_SERVICE; /* no notify; children get callbacks */
 	return 0;
 }
 
@@ -161,6 +162,8 @@ void service_dispatch(struct net_sock *k, uint8_t ev)
 		svc->ops.accept(svc->ctx, k);
 	if ((ev & SOCK_EV_READ) && conn_open(k))
 		svc->ops.receive(svc->ctx, k);
+	if ((ev & SOCK_EV_WRITE) && conn_open(k) && svc->ops.sent)
+		svc->ops.sent(svc->ctx, k);
 	if ((ev & SOCK_EV_TIMEOUT) && conn_open(k) && svc->ops.timeout)
 		svc->ops.timeout(svc->ctx, k);
 	if ((ev & SOCK_EV_CLOSE) && conn_open(k)) {

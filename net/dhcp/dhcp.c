@@ -219,7 +219,8 @@ static void dhcp_bind(struct net_stack *s, const struct dhcp_reply *r)
 	d->t_renew = d->t_rebind = d->t_expire = 0;
 	if (lease != 0xffffffffu) {
 		d->t_renew = dhcp_at(s, r->t1 ? r->t1 : lease / 2);
-		d->t_rebind = dhcp_at(s, r->t2 ? r->t2 : lease / 8 * 7);
+		d->t_rebind = dhcp_at(s, r->t2 ? r->t2
+					       : (uint32_t)((uint64_t)lease * 7 / 8));
 		d->t_expire = dhcp_at(s, lease);
 		stack_timer(s, d->t_renew);
 	}
@@ -227,11 +228,12 @@ static void dhcp_bind(struct net_stack *s, const struct dhcp_reply *r)
 	ipv4_config_apply(s, &c);
 }
 
-static bool dhcp_offer_valid(const struct net_stack *s,
-			     const struct dhcp_reply *r)
+/* A unicast address we could use (0/8, loopback, class D/E refused). */
+static bool dhcp_offer_valid(const struct dhcp_reply *r)
 {
-	return r->yiaddr && !ipv4_bad_source(s, r->yiaddr) &&
-	       (r->yiaddr >> 24) != 0;
+	uint8_t top = (uint8_t)(r->yiaddr >> 24);
+
+	return top != 0 && top != 127 && top < 224;
 }
 
 void dhcp_input(struct net_stack *s, net_ip4_t src, const uint8_t *p,
@@ -246,12 +248,12 @@ void dhcp_input(struct net_stack *s, net_ip4_t src, const uint8_t *p,
 		return;
 	}
 	if (d->state == NET_DHCP_SELECTING && r.type == DHCPOFFER &&
-	    dhcp_offer_valid(s, &r)) {
+	    dhcp_offer_valid(&r)) {
 		d->offered = r.yiaddr;
 		d->server = r.server ? r.server : src;
 		dhcp_enter(s, NET_DHCP_REQUESTING);
 	} else if (d->state >= NET_DHCP_REQUESTING && r.type == DHCPACK &&
-		   d->state != NET_DHCP_BOUND && dhcp_offer_valid(s, &r)) {
+		   d->state != NET_DHCP_BOUND && dhcp_offer_valid(&r)) {
 		dhcp_bind(s, &r);
 	} else if (d->state >= NET_DHCP_REQUESTING && r.type == DHCPNAK &&
 		   d->state != NET_DHCP_BOUND) {

@@ -68,6 +68,13 @@ bool tcp_passive_established(struct tcp_conn *c)
 	struct net_stack *s = c->sock.stack;
 	struct tcp_conn *l = c->parent;
 
+	/* Accept queue full: ignore the ACK; the SYN-ACK retransmission or
+	 * the peer's next segment tries again (Linux does the same). */
+	if (l && !(l->sock.flags & SOCK_F_SERVICE) &&
+	    l->n_acceptq >= l->backlog) {
+		s->stats.tcp_backlog_full++;
+		return false;
+	}
 	if (tcp_conn_buffers(c) < 0) {
 		tcp_drop(c, -ENOMEM);
 		return false;

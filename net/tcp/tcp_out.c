@@ -49,11 +49,11 @@ static uint16_t tcp_wnd_field(struct tcp_conn *c, uint8_t flags)
 {
 	uint32_t wnd = tcp_rcv_window(c);
 
-	if (flags & TH_SYN)
-		return (uint16_t)MIN(wnd, 65535u);
+	if (flags & TH_SYN) /* never scaled (RFC 7323 §2.2) */
+		wnd = MIN(wnd, 65535u);
 	if (SEQ_GT(c->rcv_nxt + wnd, c->rcv_adv))
 		c->rcv_adv = c->rcv_nxt + wnd;
-	return (uint16_t)(wnd >> c->rcv_ws);
+	return (uint16_t)((flags & TH_SYN) ? wnd : wnd >> c->rcv_ws);
 }
 
 uint32_t tcp_data_end(const struct tcp_conn *c)

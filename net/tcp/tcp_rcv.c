@@ -88,7 +88,8 @@ static void tcp_rcv_in_order(struct tcp_conn *c, uint32_t n)
 	c->rcv_nxt += n;
 	filled = tcp_ooo_absorb(c);
 	tcp_ack_policy(c, filled);
-	if (c->sock.flags & SOCK_F_CLOSED) {
+	/* An orphan discards; a child not yet accepted keeps its data. */
+	if ((c->sock.flags & SOCK_F_CLOSED) && !c->parent) {
 		tcp_ring_consume(&c->rcv, c->rcv.len);
 		return;
 	}

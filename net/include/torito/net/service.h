@@ -10,9 +10,9 @@
  * idle timeout with net_service_set_timeout, keep per-connection state with
  * net_sock_set_user. env->notify is never called for service connections.
  *
- * Order for one connection: accept, then receive (zero or more times),
- * timeout (when armed and expired), and close exactly once unless the
- * application closed first. No callback follows net_sock_close(conn).
+ * Order for one connection: accept, then receive / sent (zero or more
+ * times), timeout (when armed and expired), and close exactly once unless
+ * the application closed first. No callback follows net_sock_close(conn).
  */
 #ifndef TORITO_NET_SERVICE_H
 #define TORITO_NET_SERVICE_H
@@ -43,6 +43,9 @@ struct net_service_ops {
 	 * has not called net_sock_close when this returns, the stack does.
 	 */
 	void (*close)(void *ctx, struct net_sock *conn);
+	/* Optional: send space freed after a net_sock_send that could not
+	 * queue everything (for answers larger than the send buffer). */
+	void (*sent)(void *ctx, struct net_sock *conn);
 };
 
 /*
