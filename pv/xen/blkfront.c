@@ -72,10 +72,14 @@ static void revoke(grant_ref_t *ref, unsigned int *busy)
 	*ref = 0;
 }
 
+/* Undoes attach, safe on a partial setup. The backend is closed first:
+ * it unmaps the ring only on our Closed, and until then the grant of a
+ * mapped page cannot be revoked. */
 static void teardown(struct blkfront *bf)
 {
 	unsigned int busy = 0;
 
+	xenbus_dev_close(&bf->bus);
 	if (bf->have_port)
 		evtchn_close(bf->port);
 	bf->have_port = false;
@@ -87,7 +91,6 @@ static void teardown(struct blkfront *bf)
 		kprintf("blkfront: %s: %u pages still held by the backend; "
 			"leaked\n",
 			bf->dev.name, busy);
-	xenbus_dev_close(&bf->bus);
 }
 
 static void shutdown(struct blkfront *bf, const char *why)
@@ -160,11 +163,22 @@ static int finish_done(struct blkfront *bf, uint8_t op)
 	return err;
 }
 
-/* Waits for progress; 0, or -EIO after shutting the device down. */
-static int wait_progress(struct blkfront *bf)
+/* False (after shutting the device down) when the backend went away. */
+static bool backend_ok(struct blkfront *bf)
 {
 	const char *why;
 
+	if (bf->dead)
+		return false;
+	if (xenbus_still_connected(&bf->bus, &why))
+		return true;
+	shutdown(bf, why);
+	return false;
+}
+
+/* Waits for progress; 0, or -EIO after shutting the device down. */
+static int wait_progress(struct blkfront *bf)
+{
 	if (blkdev_wait(progress, bf, IO_TIMEOUT_MS) < 0) {
 		shutdown(bf, "backend did not answer in time");
 		return -EIO;
@@ -173,11 +187,7 @@ static int wait_progress(struct blkfront *bf)
 		shutdown(bf, bf->r.error);
 		return -EIO;
 	}
-	if (!xenbus_still_connected(&bf->bus, &why)) {
-		shutdown(bf, why);
-		return -EIO;
-	}
-	return 0;
+	return backend_ok(bf) ? 0 : -EIO;
 }
 
 /* Queues one chunk of a read or write into a free slot. */
@@ -206,6 +216,9 @@ static int transfer(struct blkfront *bf, uint8_t op, uint64_t sector,
 		    uint8_t *buf, uint64_t len)
 {
 	int err = 0;
+
+	if (!backend_ok(bf))
+		return -EIO;
 
 	while ((len || bf->r.inflight) && !bf->dead) {
 		while (len && bf_free_slot(&bf->r) >= 0) {
@@ -256,7 +269,7 @@ static int bf_flush(struct blkdev *d)
 	bool notify;
 	int s, rc;
 
-	if (bf->dead)
+	if (!backend_ok(bf))
 		return -EIO;
 	s = bf_submit(&bf->r, bf->flush_op, 0, 0, &notify);
 	if (s < 0)

@@ -1,7 +1,8 @@
 /*
  * Xen consoles. Output goes to the PV console ring once xencons_init has
- * mapped it; before that (and when the domain has no PV console) to
- * HYPERVISOR_console_io, if Xen lets this guest use it.
+ * mapped it (the first thing pv/xen does at INIT_PLATFORM); a domain
+ * without a PV console gets HYPERVISOR_console_io if Xen lets this guest
+ * use it, else the HVM debug port 0xe9, one byte per port write.
  *
  * The ring (struct xencons_interface) is written byte by byte at out_prod
  * and published with a release barrier; xenconsoled in dom0 advances
@@ -31,16 +32,29 @@ static volatile struct xencons_interface *ring;
 static evtchn_port_t port;
 static bool stalled; /* the ring did not drain last time: don't wait again */
 
-static void debug_write(const char *s, size_t len)
+#define XEN_DEBUG_PORT 0xe9
+
+static void console_io_write(const char *s, size_t len)
 {
 	(void)hypercall_console_io(CONSOLEIO_write, (unsigned int)len, s);
 }
 
-void xencons_early_init(void)
+/* Xen prints a line per '\n' (or per 128 bytes) with the domain's id. */
+static void port_write(const char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		__asm__ volatile("outb %0, %1"
+				 :
+				 : "a"((uint8_t)s[i]), "Nd"((uint16_t)XEN_DEBUG_PORT));
+}
+
+void xencons_debug_init(void)
 {
 	/* A zero-length write tells whether Xen permits console_io. */
 	if (hypercall_console_io(CONSOLEIO_write, 0, "") == 0)
-		console_set_backend(debug_write);
+		console_set_backend(console_io_write);
+	else
+		console_set_backend(port_write);
 }
 
 /* Free bytes in the output ring, or 0 when out_cons is impossible. */

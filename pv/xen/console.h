@@ -1,16 +1,18 @@
 /*
- * The Xen consoles: the HYPERVISOR_console_io debug console (early
- * fallback; Xen's own log, refused to unprivileged guests by release
- * builds) and the PV console ring that xenconsoled serves (`xl console`).
- * Private to pv/xen; bare metal.
+ * The Xen consoles: the PV console ring that xenconsoled serves (`xl
+ * console`), and for a domain without one, a fallback into Xen's own log:
+ * HYPERVISOR_console_io where Xen allows it (debug builds; release builds
+ * refuse it to domUs), else the HVM debug port 0xe9 (shown by `xl dmesg`
+ * when Xen runs with guest_loglvl=all). Private to pv/xen; bare metal.
  */
 #ifndef TORITO_PV_XEN_CONSOLE_H
 #define TORITO_PV_XEN_CONSOLE_H
 
 #include <torito/compiler.h>
 
-/* Makes console_io the kernel console if Xen accepts it from this guest. */
-void xencons_early_init(void);
+/* Makes console_io (if Xen accepts it from this guest) or port 0xe9 the
+ * kernel console. */
+void xencons_debug_init(void);
 
 /*
  * Maps the PV console ring (HVM_PARAM_CONSOLE_PFN/EVTCHN) and makes it the

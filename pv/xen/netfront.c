@@ -74,11 +74,14 @@ static void revoke(grant_ref_t *ref, unsigned int *busy)
 	*ref = 0;
 }
 
-/* Undoes attach: evtchn, grants, xenbus state. Safe on a partial setup. */
+/* Undoes attach, safe on a partial setup. The backend is closed first:
+ * it unmaps the rings only on our Closed, and until then the grant of a
+ * mapped page cannot be revoked. */
 static void teardown(struct netfront *nf)
 {
 	unsigned int busy = 0;
 
+	xenbus_dev_close(&nf->bus);
 	if (nf->have_port)
 		evtchn_close(nf->port);
 	nf->have_port = false;
@@ -92,7 +95,6 @@ static void teardown(struct netfront *nf)
 		kprintf("netfront: %s: %u pages still held by the backend; "
 			"leaked\n",
 			nf->dev.name, busy);
-	xenbus_dev_close(&nf->bus);
 }
 
 static void shutdown(struct netfront *nf, const char *why)

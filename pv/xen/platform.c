@@ -1,12 +1,13 @@
 /*
  * Xen PVH platform bring-up, the one INIT_PLATFORM step of pv/xen. Under
  * Xen (boot_info()->hypervisor, then the CPUID base scan again to learn
- * the base leaf) it installs the hypercall page, the console_io debug
- * console as an early fallback, maps shared_info with XENMEM_add_to_physmap,
+ * the base leaf) it installs the hypercall page, makes the PV console ring
+ * the kernel console (or, where the domain has no PV console, Xen's log
+ * through console_io or port 0xe9), maps shared_info with XENMEM_add_to_physmap,
  * gives the kernel the TSC rate from Xen's CPUID time leaf (base + 3) or the
  * pvclock in shared_info, installs SCHEDOP_shutdown as the power-off
- * backend, and starts the modules in order: event channels, the PV console,
- * grant tables, xenstore. On any other machine it returns at once.
+ * backend, and starts the modules in order: event channels, grant tables,
+ * xenstore. On any other machine it returns at once.
  *
  * Left out: VCPUOP_register_vcpu_info (vCPUs past 32 need it), live
  * migration and suspend/resume, PV clock as the time source (the kernel
@@ -176,9 +177,14 @@ static void xen_platform_init(void)
 	if (!cpuid_base)
 		return;
 	hypercall_init(cpuid_base);
-	xencons_early_init();
+	/* The PV console first, so every line below reaches `xl console`. */
+	rc = xencons_init();
+	if (rc < 0)
+		xencons_debug_init();
 	power_set_backend(power_off_xen);
 	print_version();
+	if (rc < 0)
+		kprintf("xen: no PV console (%s)\n", errno_name(rc));
 	rc = map_shared_info();
 	if (rc < 0) {
 		kprintf("xen: cannot map shared_info (%s); no PV devices\n",
@@ -192,9 +198,6 @@ static void xen_platform_init(void)
 			errno_name(rc));
 		return;
 	}
-	rc = xencons_init();
-	if (rc < 0)
-		kprintf("xen: no PV console (%s)\n", errno_name(rc));
 	rc = gnttab_init();
 	if (rc < 0)
 		kprintf("xen: no grant table (%s)\n", errno_name(rc));

@@ -256,11 +256,15 @@ void xenbus_dev_close(struct xenbus_dev *dev)
 	const char *why = "cannot write our state";
 	int rc = xenbus_switch(dev, XenbusStateClosing);
 
+	/* Each step runs even when the one before failed: best effort. */
 	if (rc == 0)
 		rc = xenbus_wait(dev, XENBUS_PHASE_CLOSE, CLOSE_TIMEOUT_MS,
 				 &why);
-	/* Closed even when the backend did not follow: best effort. */
-	if (xenbus_switch(dev, XenbusStateClosed) < 0 || rc < 0)
+	rc = xenbus_switch(dev, XenbusStateClosed);
+	if (rc == 0)
+		rc = xenbus_wait(dev, XENBUS_PHASE_CLOSED, CLOSE_TIMEOUT_MS,
+				 &why);
+	if (rc < 0)
 		kprintf("xenbus: %s closed without the backend (%s)\n",
 			dev->node, why);
 	if (dev->watch >= 0)

@@ -4,10 +4,13 @@
  * the backend is InitWait (or later: Initialised, Connected), waits for
  * Connected, and from then on treats any other backend state as the
  * backend going away. Closing or Closed before we are connected means the
- * backend refused us (or is a leftover of a previous frontend). The states
+ * backend refused us (or is a leftover of a previous frontend). Closing
+ * down, the backend answers our Closing with Closing and our Closed with
+ * Closed, releasing its mappings of our pages in between. The states
  * Unknown and Initialising mean "not there yet"; Reconfiguring and
  * Reconfigured (PCI hot-plug only) mean "wait". Anything outside 0..8 is a
- * backend bug and fails the device.
+ * backend bug and fails the device; while closing, it only means waiting
+ * (bounded by the caller) for the backend to write a proper state.
  */
 #include <torito/errno.h>
 
@@ -68,6 +71,8 @@ enum xenbus_step xenbus_state_step(enum xenbus_phase phase, long state,
 				   const char **why)
 {
 	if (state < -1 || state > XenbusStateReconfigured) {
+		if (phase == XENBUS_PHASE_CLOSE || phase == XENBUS_PHASE_CLOSED)
+			return XENBUS_WAIT; /* it may still close properly */
 		*why = "backend published an unknown state";
 		return XENBUS_FAIL;
 	}
@@ -81,6 +86,12 @@ enum xenbus_step xenbus_state_step(enum xenbus_phase phase, long state,
 	case XENBUS_PHASE_CLOSE:
 		return state == XenbusStateClosing ||
 				       state == XenbusStateClosed || state <= 0
+			       ? XENBUS_GO
+			       : XENBUS_WAIT;
+	case XENBUS_PHASE_CLOSED:
+		/* Closed, gone, or (netback) ready for a new frontend. */
+		return state == XenbusStateClosed || state <= 0 ||
+				       state == XenbusStateInitWait
 			       ? XENBUS_GO
 			       : XENBUS_WAIT;
 	}
