@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <torito/errno.h>
 #include <torito/net/service.h>
 #include <torito/net/socket.h>
 #include <torito/net/stack.h>
@@ -131,7 +132,7 @@ static int f_xmit(void *ctx, const void *frame, size_t len)
 
 	check_out_frame(frame, len);
 	if (z->busy)
-		return -11;
+		return -EAGAIN;
 	remember(z, frame, len);
 	return 0;
 }
@@ -216,7 +217,7 @@ static void fuzz_setup(struct fuzz *z, uint8_t opts)
 	    net_sock_open(z->s, NET_SOCK_TCP, &z->cli) ||
 	    net_sock_bind(z->cli, 40000))
 		abort();
-	if (net_sock_connect(z->cli, &to) != -115 /* -EINPROGRESS */)
+	if (net_sock_connect(z->cli, &to) != -EINPROGRESS)
 		abort();
 	if ((opts & 1) && net_dhcp_start(z->s))
 		abort();

@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <torito/compiler.h>
 #include <torito/net/types.h>
 
 struct net_stack;
@@ -48,7 +49,10 @@ void ipv4_deliver(struct net_stack *s, const struct ipv4_pkt *pkt);
 /*
  * Sends the l4len bytes at s->tx + TX_L4 to dst with protocol proto.
  * Returns 0 (sent or held for ARP), -ENETUNREACH (no address/route),
- * -EAGAIN/-ENOSPC (xmit full), other xmit errors.
+ * -EAGAIN/-ENOSPC (xmit full), other xmit errors. Like every output
+ * function here it is not __must_check: a failed send is a lost packet,
+ * counted, and recovered (or not) as on the wire; TCP looks at the result
+ * to keep data it could not send.
  */
 int ipv4_output(struct net_stack *s, net_ip4_t dst, uint8_t proto,
 		size_t l4len);
@@ -62,7 +66,7 @@ bool ipv4_bad_source(const struct net_stack *s, net_ip4_t ip);
 /* True if ip is a broadcast address for our interface. */
 bool ipv4_is_broadcast(const struct net_stack *s, net_ip4_t ip);
 
-int ipfrag_init(struct net_stack *s);
+int ipfrag_init(struct net_stack *s) __must_check;
 void ipfrag_fini(struct net_stack *s);
 
 /* Takes one fragment; delivers the datagram when it is complete. */

@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <torito/compiler.h>
 #include <torito/net/types.h>
 
 #include "net/core/list.h"
@@ -53,7 +54,7 @@ int eth_xmit(struct net_stack *s, uint8_t *frame, size_t len,
 int eth_xmit_broadcast(struct net_stack *s, uint8_t *frame, size_t len,
 		       uint16_t type);
 
-int arp_init(struct net_stack *s);
+int arp_init(struct net_stack *s) __must_check;
 void arp_fini(struct net_stack *s);
 void arp_input(struct net_stack *s, const uint8_t *p, size_t len);
 

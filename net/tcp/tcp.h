@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include <torito/net/socket.h>
+#include <torito/compiler.h>
 #include <torito/net/types.h>
 
 #include "net/api/sock.h"
@@ -169,12 +170,12 @@ static inline bool tcp_synchronized(const struct tcp_conn *c)
 void tcp_init(struct net_stack *s);
 void tcp_fini(struct net_stack *s);
 struct tcp_conn *tcp_conn_alloc(struct net_stack *s);
-int tcp_conn_buffers(struct tcp_conn *c);
+int tcp_conn_buffers(struct tcp_conn *c) __must_check;
 void tcp_conn_hash(struct tcp_conn *c);
 struct tcp_conn *tcp_lookup(struct net_stack *s, const struct tcp_seg *g);
 struct tcp_conn *tcp_listener_find(struct net_stack *s, uint16_t port);
 bool tcp_port_used(struct net_stack *s, uint16_t port);
-int tcp_port_pick(struct net_stack *s, uint16_t *out);
+int tcp_port_pick(struct net_stack *s, uint16_t *out) __must_check;
 uint32_t tcp_iss(struct tcp_conn *c);
 void tcp_set_state(struct tcp_conn *c, uint8_t state);
 void tcp_closed(struct tcp_conn *c, int err);
@@ -237,15 +238,16 @@ void tcp_persist_check(struct tcp_conn *c);
 uint32_t tcp_backoff(const struct tcp_conn *c, uint8_t n);
 
 /* tcp_user.c */
-int tcp_open(struct net_stack *s, struct net_sock **out);
-int tcp_bind(struct tcp_conn *c, uint16_t port);
-int tcp_listen(struct tcp_conn *c, int backlog);
+int tcp_open(struct net_stack *s, struct net_sock **out) __must_check;
+int tcp_bind(struct tcp_conn *c, uint16_t port) __must_check;
+int tcp_listen(struct tcp_conn *c, int backlog) __must_check;
 int tcp_accept(struct tcp_conn *l, struct net_sock **out,
-	       struct net_addr *peer);
-int tcp_connect(struct tcp_conn *c, const struct net_addr *to);
-int tcp_send(struct tcp_conn *c, const void *buf, size_t len);
-int tcp_recv(struct tcp_conn *c, void *buf, size_t len);
-int tcp_shutdown(struct tcp_conn *c);
+	       struct net_addr *peer) __must_check;
+int tcp_connect(struct tcp_conn *c,
+		const struct net_addr *to) __must_check;
+int tcp_send(struct tcp_conn *c, const void *buf, size_t len) __must_check;
+int tcp_recv(struct tcp_conn *c, void *buf, size_t len) __must_check;
+int tcp_shutdown(struct tcp_conn *c) __must_check;
 void tcp_close(struct tcp_conn *c);
 unsigned int tcp_poll_mask(const struct tcp_conn *c);
 

@@ -177,10 +177,11 @@ int tcp_recv(struct tcp_conn *c, void *buf, size_t len)
 	return -EAGAIN;
 }
 
-int tcp_shutdown(struct tcp_conn *c)
+/* Queues our FIN; false if the state has no sending side to close. */
+static bool tcp_fin_queue(struct tcp_conn *c)
 {
 	if (c->flags & TF_FIN_QUEUED)
-		return 0;
+		return true;
 	if (c->state == NET_TCP_ESTABLISHED)
 		c->state = NET_TCP_FIN_WAIT_1;
 	else if (c->state == NET_TCP_CLOSE_WAIT)
@@ -188,12 +189,17 @@ int tcp_shutdown(struct tcp_conn *c)
 	else if (c->state == NET_TCP_SYN_SENT)
 		tcp_closed(c, 0);
 	else
-		return -ENOTCONN;
+		return false;
 	if (c->state != NET_TCP_CLOSED) {
 		c->flags |= TF_FIN_QUEUED;
 		tcp_output(c);
 	}
-	return 0;
+	return true;
+}
+
+int tcp_shutdown(struct tcp_conn *c)
+{
+	return tcp_fin_queue(c) ? 0 : -ENOTCONN;
 }
 
 void tcp_close(struct tcp_conn *c)
@@ -211,7 +217,7 @@ void tcp_close(struct tcp_conn *c)
 	if (c->rcv.len)
 		tcp_ring_consume(&c->rcv, c->rcv.len);
 	if (c->state == NET_TCP_ESTABLISHED || c->state == NET_TCP_CLOSE_WAIT)
-		tcp_shutdown(c);
+		tcp_fin_queue(c);
 	else if (c->state == NET_TCP_LISTEN || c->state == NET_TCP_SYN_SENT)
 		tcp_closed(c, 0);
 	else if (c->state == NET_TCP_SYN_RCVD)

@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <torito/errno.h>
+
 #define TRACK_MAGIC 0x6e657473u
 
 struct track_hdr {
@@ -153,10 +155,10 @@ static int sim_xmit(void *dev_ctx, const void *frame, size_t len)
 	    (n->busy_every && n->xmits % n->busy_every == 0)) {
 		if (n->busy_next > 0)
 			n->busy_next--;
-		return -11; /* -EAGAIN */
+		return -EAGAIN;
 	}
 	if (len < 14 || len > 14 + 9000)
-		return -22;
+		return -EINVAL;
 	if (sim->tap && !sim->tap(sim, n->idx, frame, len, sim->tap_ctx))
 		return 0;
 	if (!sim->node[to].stack) {

@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <torito/compiler.h>
 #include <torito/net/types.h>
 
 #include "net/api/sock.h"
@@ -44,12 +45,12 @@ void udp_input(struct net_stack *s, const struct ipv4_pkt *pkt);
 int udp_output(struct net_stack *s, uint16_t sport,
 	       const struct net_addr *to, size_t len);
 
-int udp_open(struct net_stack *s, struct net_sock **out);
-int udp_bind(struct udp_sock *u, uint16_t port);
+int udp_open(struct net_stack *s, struct net_sock **out) __must_check;
+int udp_bind(struct udp_sock *u, uint16_t port) __must_check;
 int udp_sendto(struct udp_sock *u, const void *buf, size_t len,
-	       const struct net_addr *to);
+	       const struct net_addr *to) __must_check;
 int udp_recvfrom(struct udp_sock *u, void *buf, size_t len,
-		 struct net_addr *from);
+		 struct net_addr *from) __must_check;
 unsigned int udp_poll_mask(const struct udp_sock *u);
 void udp_close(struct udp_sock *u);
 
