@@ -2,8 +2,8 @@
  * The memory-mapped device bus: merges the devices the command line and
  * the ACPI DSDT declare (mmio_parse.c), drops duplicates by base address
  * (Firecracker may state a device in both), and offers each to the
- * MMIO_DRIVER table in link order. A range above 4 GiB is refused by
- * mmio_map until the page-table code can map it.
+ * MMIO_DRIVER table in link order. A range beyond the kernel's identity
+ * map (all RAM, at least 4 GiB) is refused by mmio_map.
  */
 #include <stdint.h>
 
@@ -19,7 +19,6 @@
 #include "kernel/kernel.h"
 
 #define MMIO_MAX_DEVS 16
-#define IDENTITY_LIMIT (1ull << 32)
 
 static struct mmio_dev devs[MMIO_MAX_DEVS];
 static unsigned int ndevs;
@@ -113,10 +112,12 @@ void mmio_scan(void)
 
 volatile void *mmio_map(const struct mmio_dev *d)
 {
-	if (d->base >= IDENTITY_LIMIT || d->size > IDENTITY_LIMIT - d->base) {
-		kprintf("%s: above 4 GiB, which is not mapped yet; device "
+	uint64_t limit = mmu_mapped_limit();
+
+	if (d->base >= limit || d->size > limit - d->base) {
+		kprintf("%s: lies above the identity map (0x%lx); device "
 			"refused\n",
-			d->name);
+			d->name, (unsigned long)limit);
 		return NULL;
 	}
 	return (volatile void *)(uintptr_t)d->base;

@@ -21,10 +21,10 @@
 
 #include "kernel/bus/mmio_parse.h"
 
-#define CMDLINE_KEY "virtio_mmio.device="
-#define MIN_SIZE 0x100
-#define MAX_GSI 1023
-#define CRS_WINDOW 512 /* bytes after _HID searched for the _CRS */
+#define CMDLINE_KEY    "virtio_mmio.device="
+#define MIN_SIZE       0x100
+#define MAX_GSI	       1023
+#define CRS_WINDOW     512 /* bytes after _HID searched for the _CRS */
 #define SDT_HEADER_LEN 36
 
 static bool is_space(char c)
@@ -85,9 +85,12 @@ static bool parse_size(const char **s, uint64_t *out)
 	if (!parse_num(s, 0, out))
 		return false;
 	switch (**s) {
-	case 'k': case 'K': shift = 10; break;
-	case 'm': case 'M': shift = 20; break;
-	case 'g': case 'G': shift = 30; break;
+	case 'k':
+	case 'K': shift = 10; break;
+	case 'm':
+	case 'M': shift = 20; break;
+	case 'g':
+	case 'G': shift = 30; break;
 	}
 	if (shift) {
 		if (*out > (UINT64_MAX >> shift))
@@ -111,8 +114,7 @@ static bool parse_entry(const char *s, const char *end, struct mmio_dev *d)
 		if (!parse_num(&s, 10, &id))
 			return false;
 	}
-	if (s != end || size < MIN_SIZE || base + size < base ||
-	    irq > MAX_GSI)
+	if (s != end || size < MIN_SIZE || base + size < base || irq > MAX_GSI)
 		return false;
 	memset(d, 0, sizeof(*d));
 	d->base = base;
@@ -245,13 +247,14 @@ static bool parse_resources(const uint8_t *buf, size_t len, struct mmio_dev *d)
 			k += 3 + rlen;
 			continue;
 		}
-		size_t slen = tag & 7; /* small item: tag/length byte, body */
+		size_t slen = tag & 7;	/* small item: tag/length byte, body */
 		if ((tag >> 3) == 0x0f) /* End Tag */
 			break;
 		if (slen > len - k - 1)
 			return false;
 		if ((tag >> 3) == 0x04 && slen >= 2 && !have_irq) { /* IRQ */
-			uint16_t mask = (uint16_t)(buf[k + 1] | buf[k + 2] << 8);
+			uint16_t mask =
+				(uint16_t)(buf[k + 1] | buf[k + 2] << 8);
 			uint8_t f = slen >= 3 ? buf[k + 3] : 0x01;
 			if (mask) {
 				d->gsi = first_irq(mask);
@@ -282,7 +285,7 @@ static bool parse_crs_buffer(const uint8_t *p, size_t avail, struct mmio_dev *d)
 }
 
 static const uint8_t hid_aml[] = { 0x08, '_', 'H', 'I', 'D', 0x0d, 'L', 'N',
-				   'R',	 'O', '0', '0', '0', '5', 0x00 };
+				   'R',	 'O', '0', '0', '0', '5',  0x00 };
 static const uint8_t crs_aml[] = { 0x08, '_', 'C', 'R', 'S' };
 
 /* True if a LNRO0005 _HID starts at aml[i]. */
@@ -307,7 +310,8 @@ unsigned int mmio_parse_dsdt(const uint8_t *aml, size_t len,
 		bool ok = false;
 		struct mmio_dev d;
 		memset(&d, 0, sizeof(d));
-		for (; j + sizeof(crs_aml) < stop && !hid_at(aml, len, j); j++) {
+		for (; j + sizeof(crs_aml) < stop && !hid_at(aml, len, j);
+		     j++) {
 			if (memcmp(aml + j, crs_aml, sizeof(crs_aml)) != 0)
 				continue;
 			j += sizeof(crs_aml);

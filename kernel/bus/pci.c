@@ -11,8 +11,8 @@
  * as the firmware (SeaBIOS, OVMF, qboot) assigned them; nothing is
  * reassigned. Left out: ECAM and the PCIe extended configuration space,
  * multiple host bridges (root buses other than 0), MSI (only MSI-X), hot
- * plug, and mapping BARs above 4 GiB (refused with a log line until the
- * page-table code can map them).
+ * plug, and mapping BARs beyond the kernel's identity map (all RAM, at
+ * least 4 GiB, in 1 GiB steps): such a BAR is refused with a log line.
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -25,22 +25,22 @@
 
 #include "kernel/arch/x86_64/cpu.h"
 #include "kernel/bus/bus.h"
+#include "kernel/kernel.h"
 
 #define CONFIG_ADDRESS 0xcf8
-#define CONFIG_DATA 0xcfc
-#define PCI_MAX_DEVS 64
-#define IDENTITY_LIMIT (1ull << 32)
+#define CONFIG_DATA    0xcfc
+#define PCI_MAX_DEVS   64
 
-#define HEADER_TYPE_MASK 0x7f
+#define HEADER_TYPE_MASK     0x7f
 #define HEADER_MULTIFUNCTION 0x80
-#define HEADER_BRIDGE 0x01
+#define HEADER_BRIDGE	     0x01
 #define BRIDGE_SECONDARY_BUS 0x19
 
-#define MSIX_CONTROL 2
-#define MSIX_TABLE 4
-#define MSIX_CTRL_ENABLE (1u << 15)
-#define MSIX_CTRL_MASKALL (1u << 14)
-#define MSIX_ENTRY_WORDS 4
+#define MSIX_CONTROL	   2
+#define MSIX_TABLE	   4
+#define MSIX_CTRL_ENABLE   (1u << 15)
+#define MSIX_CTRL_MASKALL  (1u << 14)
+#define MSIX_ENTRY_WORDS   4
 #define MSIX_VECTOR_MASKED 1u
 
 static struct pci_dev devs[PCI_MAX_DEVS];
@@ -178,7 +178,8 @@ static void bars_probe(struct pci_dev *d)
 		struct pci_bar *b = &d->bar[i];
 		if (b->kind != PCI_BAR_NONE && (b->size & (b->size - 1))) {
 			kprintf("%s: BAR%u size 0x%lx is not a power of two; "
-				"ignored\n", d->name, i, (unsigned long)b->size);
+				"ignored\n",
+				d->name, i, (unsigned long)b->size);
 			b->kind = PCI_BAR_NONE;
 		}
 	}
@@ -241,8 +242,8 @@ static void scan_buses(void)
 		for (uint8_t slot = 0; slot < 32; slot++) {
 			if (raw_read16(bus, slot, 0, PCI_CFG_VENDOR) == 0xffff)
 				continue;
-			uint8_t nfunc = raw_read8(bus, slot, 0,
-						  PCI_CFG_HEADER_TYPE) &
+			uint8_t nfunc =
+				raw_read8(bus, slot, 0, PCI_CFG_HEADER_TYPE) &
 						HEADER_MULTIFUNCTION
 					? 8
 					: 1;
@@ -251,7 +252,8 @@ static void scan_buses(void)
 					       PCI_CFG_VENDOR) == 0xffff)
 					continue;
 				int sec = scan_function(bus, slot, func);
-				if (sec <= 0 || (seen[sec / 32] >> (sec % 32)) & 1)
+				if (sec <= 0 ||
+				    (seen[sec / 32] >> (sec % 32)) & 1)
 					continue;
 				seen[sec / 32] |= 1u << (sec % 32);
 				queue[tail++] = (uint8_t)sec;
@@ -318,6 +320,14 @@ void pci_enable(struct pci_dev *d)
 				PCI_COMMAND_MASTER);
 }
 
+/* True if [addr, addr + size) lies inside the kernel's identity map. */
+static bool mapped(uint64_t addr, uint64_t size)
+{
+	uint64_t limit = mmu_mapped_limit();
+
+	return addr < limit && size <= limit - addr;
+}
+
 volatile void *pci_bar_map(const struct pci_dev *d, unsigned int bar)
 {
 	const struct pci_bar *b;
@@ -332,10 +342,11 @@ volatile void *pci_bar_map(const struct pci_dev *d, unsigned int bar)
 			bar);
 		return NULL;
 	}
-	if (b->addr >= IDENTITY_LIMIT || b->size > IDENTITY_LIMIT - b->addr) {
-		kprintf("%s: BAR%u at 0x%lx is above 4 GiB, which is not "
-			"mapped yet; device refused\n",
-			d->name, bar, (unsigned long)b->addr);
+	if (!mapped(b->addr, b->size)) {
+		kprintf("%s: BAR%u at 0x%lx lies above the identity map "
+			"(0x%lx); device refused\n",
+			d->name, bar, (unsigned long)b->addr,
+			(unsigned long)mmu_mapped_limit());
 		return NULL;
 	}
 	return (volatile void *)(uintptr_t)b->addr;
@@ -353,8 +364,7 @@ static uintptr_t bar_reg(const struct pci_dev *d, unsigned int bar,
 	if (b->kind == PCI_BAR_NONE || b->addr == 0 || off > b->size ||
 	    width > b->size - off)
 		goto bad;
-	if (b->kind != PCI_BAR_IO &&
-	    (b->addr >= IDENTITY_LIMIT || b->size > IDENTITY_LIMIT - b->addr))
+	if (b->kind != PCI_BAR_IO && !mapped(b->addr, b->size))
 		goto bad;
 	return (uintptr_t)(b->addr + off);
 bad:
@@ -378,8 +388,7 @@ uint8_t pci_bar_read8(const struct pci_dev *d, unsigned int bar, uint32_t off)
 	return *(volatile uint8_t *)r;
 }
 
-uint16_t pci_bar_read16(const struct pci_dev *d, unsigned int bar,
-			uint32_t off)
+uint16_t pci_bar_read16(const struct pci_dev *d, unsigned int bar, uint32_t off)
 {
 	uintptr_t r = bar_reg(d, bar, off, 2);
 
@@ -390,8 +399,7 @@ uint16_t pci_bar_read16(const struct pci_dev *d, unsigned int bar,
 	return *(volatile uint16_t *)r;
 }
 
-uint32_t pci_bar_read32(const struct pci_dev *d, unsigned int bar,
-			uint32_t off)
+uint32_t pci_bar_read32(const struct pci_dev *d, unsigned int bar, uint32_t off)
 {
 	uintptr_t r = bar_reg(d, bar, off, 4);
 

@@ -7,8 +7,8 @@
  * The list is device-controlled input: every pointer is masked as the PCI
  * spec says (the low two bits are reserved), must point past the 64-byte
  * header, must leave room for the two-byte capability header inside len,
- * and the walk gives up after more steps than the space can hold distinct
- * capabilities, so a loop ends in -EBADMSG instead of a hang. Only the
+ * and a capability visited twice ends the walk with -EBADMSG, so a loop
+ * (also one that only shows when iterating with prev) never hangs. Only the
  * 256-byte conventional space is walked; PCIe extended capabilities are
  * left out.
  */
@@ -22,7 +22,7 @@
 
 int pci_cap_next_raw(const uint8_t *cfg, size_t len, uint8_t id, uint8_t prev)
 {
-	unsigned int steps = 0, max_steps;
+	uint64_t seen = 0; /* one bit per dword of the 256-byte space */
 	bool past_prev = prev == 0;
 	uint8_t off;
 
@@ -30,15 +30,16 @@ int pci_cap_next_raw(const uint8_t *cfg, size_t len, uint8_t id, uint8_t prev)
 		len = PCI_CFG_SIZE;
 	if (len <= CAP_FIRST)
 		return -EBADMSG;
-	uint16_t status = (uint16_t)(cfg[PCI_CFG_STATUS] |
-				     cfg[PCI_CFG_STATUS + 1] << 8);
+	uint16_t status =
+		(uint16_t)(cfg[PCI_CFG_STATUS] | cfg[PCI_CFG_STATUS + 1] << 8);
 	if (!(status & PCI_STATUS_CAP_LIST))
 		return 0;
-	max_steps = (unsigned int)(len - CAP_FIRST) / 4;
-	for (off = cfg[PCI_CFG_CAP_PTR] & 0xfc; off; off = cfg[off + 1] & 0xfc) {
+	for (off = cfg[PCI_CFG_CAP_PTR] & 0xfc; off;
+	     off = cfg[off + 1] & 0xfc) {
 		if (off < CAP_FIRST || (size_t)off + 2 > len ||
-		    ++steps > max_steps)
+		    (seen >> (off / 4)) & 1)
 			return -EBADMSG;
+		seen |= 1ull << (off / 4);
 		if (past_prev && cfg[off] == id)
 			return off;
 		if (off == prev)

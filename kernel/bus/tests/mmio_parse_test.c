@@ -72,7 +72,8 @@ static void test_cmdline_refused(void)
 	};
 	for (unsigned int i = 0; i < sizeof(bad_entries) / sizeof(*bad_entries);
 	     i++) {
-		unsigned int n = mmio_parse_cmdline(bad_entries[i], out, 4, &bad);
+		unsigned int n =
+			mmio_parse_cmdline(bad_entries[i], out, 4, &bad);
 		if (n != 0 || bad != 1)
 			fprintf(stderr, "accepted: %s\n", bad_entries[i]);
 		CHECK_EQ(n, 0);
@@ -104,7 +105,8 @@ static void test_cmdline_full(void)
 
 /* A DSDT with one microvm-style device per (base, irq) pair. */
 static size_t build_dsdt(uint8_t *t, size_t cap, const uint32_t *bases,
-			 const uint32_t *irqs, unsigned int n, uint8_t irq_flags)
+			 const uint32_t *irqs, unsigned int n,
+			 uint8_t irq_flags)
 {
 	size_t len = 36;
 
@@ -112,15 +114,73 @@ static size_t build_dsdt(uint8_t *t, size_t cap, const uint32_t *bases,
 	memcpy(t, "DSDT", 4);
 	for (unsigned int i = 0; i < n; i++) {
 		uint8_t dev[] = {
-			0x5b, 0x82, 0x3f, 'V', 'R', '0', (uint8_t)('0' + i),
-			0x08, '_', 'H', 'I', 'D', 0x0d, 'L', 'N', 'R', 'O',
-			'0', '0', '0', '5', 0x00,
-			0x08, '_', 'U', 'I', 'D', 0x0a, (uint8_t)i,
-			0x08, '_', 'C', 'C', 'A', 0x01,
-			0x08, '_', 'C', 'R', 'S', 0x11, 0x1a, 0x0a, 0x17,
-			0x86, 0x09, 0x00, 0x01, 0, 0, 0, 0, 0x00, 0x02, 0, 0,
-			0x89, 0x06, 0x00, irq_flags, 0x01, 0, 0, 0, 0,
-			0x79, 0x00,
+			0x5b,
+			0x82,
+			0x3f,
+			'V',
+			'R',
+			'0',
+			(uint8_t)('0' + i),
+			0x08,
+			'_',
+			'H',
+			'I',
+			'D',
+			0x0d,
+			'L',
+			'N',
+			'R',
+			'O',
+			'0',
+			'0',
+			'0',
+			'5',
+			0x00,
+			0x08,
+			'_',
+			'U',
+			'I',
+			'D',
+			0x0a,
+			(uint8_t)i,
+			0x08,
+			'_',
+			'C',
+			'C',
+			'A',
+			0x01,
+			0x08,
+			'_',
+			'C',
+			'R',
+			'S',
+			0x11,
+			0x1a,
+			0x0a,
+			0x17,
+			0x86,
+			0x09,
+			0x00,
+			0x01,
+			0,
+			0,
+			0,
+			0,
+			0x00,
+			0x02,
+			0,
+			0,
+			0x89,
+			0x06,
+			0x00,
+			irq_flags,
+			0x01,
+			0,
+			0,
+			0,
+			0,
+			0x79,
+			0x00,
 		};
 		memcpy(dev + 48, &bases[i], 4);
 		memcpy(dev + 61, &irqs[i], 4);
@@ -165,8 +225,8 @@ static void test_dsdt_legacy_irq(void)
 	size_t len = build_dsdt(t, sizeof(t), bases, irqs, 1, 0x01);
 	/* Replace the extended interrupt by IRQ {10} (3-byte form,
 	 * level, active low) and pad with an end tag. */
-	static const uint8_t irq[] = { 0x23, 0x00, 0x04, 0x18, 0x79, 0x00,
-				       0x79, 0x00, 0x79 };
+	static const uint8_t irq[] = { 0x23, 0x00, 0x04, 0x18, 0x79,
+				       0x00, 0x79, 0x00, 0x79 };
 	memcpy(t + 36 + 56, irq, sizeof(irq));
 	CHECK_EQ(mmio_parse_dsdt(t, len, out, 4, &bad), 1);
 	CHECK_EQ(out[0].gsi, 10);

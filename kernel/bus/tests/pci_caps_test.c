@@ -75,6 +75,13 @@ static void test_loops(void)
 	CHECK_EQ(pci_cap_next_raw(cfg, 256, PCI_CAP_ID_MSIX, 0), -EBADMSG);
 	/* A loop still finds what precedes it. */
 	CHECK_EQ(pci_cap_next_raw(cfg, 256, PCI_CAP_ID_VENDOR, 0), 0x40);
+	/* A loop that only shows when iterating with prev. */
+	reset(0x40);
+	cap(0x40, PCI_CAP_ID_VENDOR, 0x50);
+	cap(0x50, PCI_CAP_ID_VENDOR, 0x40);
+	CHECK_EQ(pci_cap_next_raw(cfg, 256, PCI_CAP_ID_VENDOR, 0), 0x40);
+	CHECK_EQ(pci_cap_next_raw(cfg, 256, PCI_CAP_ID_VENDOR, 0x40), 0x50);
+	CHECK_EQ(pci_cap_next_raw(cfg, 256, PCI_CAP_ID_VENDOR, 0x50), -EBADMSG);
 }
 
 static void test_bad_pointers(void)

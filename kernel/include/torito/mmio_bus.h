@@ -32,10 +32,10 @@ struct mmio_dev {
 	const char *kind; /* MMIO_KIND_* */
 	uint64_t base;
 	uint64_t size;
-	uint32_t gsi;	     /* global system interrupt (IOAPIC input) */
-	uint32_t irq_flags;  /* IRQ_LEVEL / IRQ_ACTIVE_LOW for irq_route_gsi */
-	uint8_t source;	     /* enum mmio_source */
-	char name[24];	     /* "mmio 0xfeb00e00", for log lines */
+	uint32_t gsi;	    /* global system interrupt (IOAPIC input) */
+	uint32_t irq_flags; /* IRQ_LEVEL / IRQ_ACTIVE_LOW for irq_route_gsi */
+	uint8_t source;	    /* enum mmio_source */
+	char name[24];	    /* "mmio 0xfeb00e00", for log lines */
 	/* Set by the bus when a probe succeeds; priv belongs to the driver. */
 	bool claimed;
 	void *priv;
@@ -55,13 +55,14 @@ struct mmio_driver {
 } __aligned(8);
 
 /* Adds probe to the driver table (a linker section, like PCI_DRIVER). */
-#define MMIO_DRIVER(kind, probe)                                              \
-	static const struct mmio_driver __mmio_driver_##probe __used          \
-		__section("torito_mmio_drivers") = { (kind), #probe, (probe) }
+#define MMIO_DRIVER(kind, probe)                                     \
+	static const struct mmio_driver __mmio_driver_##probe __used \
+		__aligned(8) __section(                              \
+			"torito_mmio_drivers") = { (kind), #probe, (probe) }
 
 /*
- * A pointer to d's registers, or NULL (logged) when the range lies above
- * 4 GiB, which is not mapped yet.
+ * A pointer to d's registers, or NULL (logged) when the range lies beyond
+ * the kernel's identity map (all RAM, at least 4 GiB).
  */
 volatile void *mmio_map(const struct mmio_dev *d);
 

@@ -22,34 +22,34 @@
 
 #include <torito/compiler.h>
 
-#define PCI_ANY_ID 0xffffu
+#define PCI_ANY_ID    0xffffu
 #define PCI_BAR_COUNT 6
-#define PCI_CFG_SIZE 256
+#define PCI_CFG_SIZE  256
 
 /* Configuration-space registers (type 0 header). */
-#define PCI_CFG_VENDOR 0x00
-#define PCI_CFG_DEVICE 0x02
-#define PCI_CFG_COMMAND 0x04
-#define PCI_CFG_STATUS 0x06
-#define PCI_CFG_REVISION 0x08
-#define PCI_CFG_HEADER_TYPE 0x0e
-#define PCI_CFG_BAR0 0x10
+#define PCI_CFG_VENDOR	      0x00
+#define PCI_CFG_DEVICE	      0x02
+#define PCI_CFG_COMMAND	      0x04
+#define PCI_CFG_STATUS	      0x06
+#define PCI_CFG_REVISION      0x08
+#define PCI_CFG_HEADER_TYPE   0x0e
+#define PCI_CFG_BAR0	      0x10
 #define PCI_CFG_SUBSYS_VENDOR 0x2c
-#define PCI_CFG_SUBSYS_ID 0x2e
-#define PCI_CFG_CAP_PTR 0x34
-#define PCI_CFG_INT_LINE 0x3c
-#define PCI_CFG_INT_PIN 0x3d
+#define PCI_CFG_SUBSYS_ID     0x2e
+#define PCI_CFG_CAP_PTR	      0x34
+#define PCI_CFG_INT_LINE      0x3c
+#define PCI_CFG_INT_PIN	      0x3d
 
-#define PCI_COMMAND_IO (1u << 0)
-#define PCI_COMMAND_MEMORY (1u << 1)
-#define PCI_COMMAND_MASTER (1u << 2)
+#define PCI_COMMAND_IO		 (1u << 0)
+#define PCI_COMMAND_MEMORY	 (1u << 1)
+#define PCI_COMMAND_MASTER	 (1u << 2)
 #define PCI_COMMAND_INTX_DISABLE (1u << 10)
-#define PCI_STATUS_CAP_LIST (1u << 4)
+#define PCI_STATUS_CAP_LIST	 (1u << 4)
 
 /* Capability IDs. */
-#define PCI_CAP_ID_MSI 0x05
+#define PCI_CAP_ID_MSI	  0x05
 #define PCI_CAP_ID_VENDOR 0x09
-#define PCI_CAP_ID_MSIX 0x11
+#define PCI_CAP_ID_MSIX	  0x11
 
 enum pci_bar_kind {
 	PCI_BAR_NONE = 0, /* not implemented, or size 0 */
@@ -108,9 +108,9 @@ struct pci_driver {
  * with the __start_/__stop_ symbols the linker provides).
  */
 #define PCI_DRIVER(vendor, device, probe)                                     \
-	static const struct pci_driver __pci_driver_##probe __used            \
-		__section("torito_pci_drivers") = { (vendor), (device),      \
-						    #probe, (probe) }
+	static const struct pci_driver __pci_driver_##probe __used __aligned( \
+		8) __section("torito_pci_drivers") = { (vendor), (device),    \
+						       #probe, (probe) }
 
 /* Configuration space, live (not the scan-time snapshot). off < 256. */
 uint8_t pci_cfg_read8(const struct pci_dev *d, uint16_t off);
@@ -132,14 +132,16 @@ int pci_cap_next_raw(const uint8_t *cfg, size_t len, uint8_t id,
 		     uint8_t prev) __must_check;
 
 /* pci_cap_next_raw over d's scan-time configuration snapshot. */
-int pci_cap_next(const struct pci_dev *d, uint8_t id, uint8_t prev) __must_check;
+int pci_cap_next(const struct pci_dev *d, uint8_t id,
+		 uint8_t prev) __must_check;
 
 /* Turns on memory and I/O decoding and bus mastering (DMA). */
 void pci_enable(struct pci_dev *d);
 
 /*
  * A pointer to memory BAR bar, or NULL (logged) when it is not a memory
- * BAR, is unassigned, or lies above 4 GiB, which is not mapped yet.
+ * BAR, is unassigned, or lies beyond the kernel's identity map (all RAM,
+ * at least 4 GiB; a 64-bit BAR above RAM is not mapped).
  */
 volatile void *pci_bar_map(const struct pci_dev *d, unsigned int bar);
 
