@@ -18,7 +18,7 @@
 #include "kernel/arch/x86_64/lapic.h"
 #include "kernel/kernel.h"
 
-#define VECTOR_FIRST 48
+#define VECTOR_FIRST (LAPIC_IPI_VECTOR + 1) /* 48, 49: timer and IPI */
 #define VECTOR_LAST 239
 #define IOREGSEL 0x00
 #define IOWIN 0x10
