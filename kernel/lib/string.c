@@ -1,8 +1,9 @@
 /*
- * Freestanding memory and string routines. Simple byte loops: gcc may emit
- * calls to memcpy/memset/memmove/memcmp for struct copies, so these exist
- * even where the kernel never calls them by name. Optimised versions (rep
- * movsb) can replace them when a benchmark shows the need.
+ * Freestanding memory and string routines (gcc may emit calls to memcpy,
+ * memset, memmove and memcmp for struct copies, so these exist even where
+ * the kernel never calls them by name). memcpy and memset use `rep movsb` /
+ * `rep stosb`, which current CPUs run at cache-line speed and which an
+ * emulator executes as one instruction instead of a byte loop.
  */
 #include <stdint.h>
 
@@ -10,11 +11,9 @@
 
 void *memcpy(void *dst, const void *src, size_t n)
 {
-	unsigned char *d = dst;
-	const unsigned char *s = src;
+	void *d = dst;
 
-	while (n--)
-		*d++ = *s++;
+	__asm__ volatile("rep movsb" : "+D"(d), "+S"(src), "+c"(n) : : "memory");
 	return dst;
 }
 
@@ -34,10 +33,9 @@ void *memmove(void *dst, const void *src, size_t n)
 
 void *memset(void *dst, int c, size_t n)
 {
-	unsigned char *d = dst;
+	void *d = dst;
 
-	while (n--)
-		*d++ = (unsigned char)c;
+	__asm__ volatile("rep stosb" : "+D"(d), "+c"(n) : "a"(c) : "memory");
 	return dst;
 }
 

@@ -467,14 +467,19 @@ void sched_block(void)
 	schedule();
 }
 
-void thread_sleep_us(uint64_t us)
+void thread_sleep_until(uint64_t deadline_ns)
 {
 	struct thread *t = thread_self();
 
-	t->wake_tsc = time_ns_to_tsc(time_now_ns() + us * 1000);
+	t->wake_tsc = time_ns_to_tsc(deadline_ns);
 	t->state = THREAD_SLEEPING;
 	sleepers_insert(t->cpu, t);
 	schedule();
+}
+
+void thread_sleep_us(uint64_t us)
+{
+	thread_sleep_until(time_now_ns() + us * 1000);
 }
 
 void thread_sleep_ms(uint64_t ms)

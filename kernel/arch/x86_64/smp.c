@@ -26,7 +26,7 @@
 
 #define TRAMPOLINE_BASE 0x8000
 #define AP_STACK_SIZE (16 * 1024)
-#define AP_WAIT_MS 200
+#define AP_WAIT_MS 5000 /* generous: a loaded host may be slow to run a vCPU */
 #define MSR_EFER 0xc0000080
 
 struct tramp_data {

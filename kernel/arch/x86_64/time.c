@@ -99,6 +99,21 @@ static uint64_t pit_tsc_hz(void)
 	return (t1 - t0) * (1000 / CALIBRATE_MS);
 }
 
+/*
+ * Firmware leaves PIT channel 0 ticking at 18.2 Hz. Its interrupt is masked,
+ * but an emulated PIT still wakes the host for every tick, so switch it to
+ * one-shot mode (mode 0): one last count, then silence. The idle guest then
+ * costs its host nothing between our own one-shot deadlines.
+ */
+static void pit_stop(void)
+{
+	if (inb(PIT_GATE) == 0xff)
+		return; /* no PIT */
+	outb(PIT_CMD, 0x30); /* ch0, lo/hi, mode 0 */
+	outb(0x40, 0);
+	outb(0x40, 0);
+}
+
 void time_init(void)
 {
 	if (!tsc_hz)
@@ -113,6 +128,7 @@ void time_init(void)
 			(unsigned long)(FALLBACK_HZ / 1000000));
 		tsc_hz = FALLBACK_HZ;
 	}
+	pit_stop();
 	ns_mult = (1000000000ull << 32) / tsc_hz;
 	tsc_mult = (tsc_hz / 1000000000u << 32) +
 		   ((tsc_hz % 1000000000u) << 32) / 1000000000u;

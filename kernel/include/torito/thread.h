@@ -60,6 +60,13 @@ void thread_yield(void);
 void thread_sleep_ms(uint64_t ms);
 void thread_sleep_us(uint64_t us);
 
+/*
+ * Sleeps until time_now_ns() >= deadline_ns (returns at once if it has
+ * passed). Threads of one CPU wake in deadline order. For periodic work
+ * without drift: deadline += period; thread_sleep_until(deadline).
+ */
+void thread_sleep_until(uint64_t deadline_ns);
+
 /* Blocks the calling thread until thread_resume. */
 void thread_suspend(void);
 
