@@ -44,8 +44,8 @@
 #include "pv/xen/xs_wire.h"
 
 #define SETUP_TIMEOUT_MS 30000
-#define IO_TIMEOUT_MS 30000
-#define BLKFRONT_MAX 4
+#define IO_TIMEOUT_MS	 30000
+#define BLKFRONT_MAX	 4
 
 struct blkfront {
 	struct blkdev dev; /* first: blkdev callbacks get &bf->dev */
@@ -129,13 +129,9 @@ static bool progress(void *ctx)
 static int status_errno(struct blkfront *bf, int slot)
 {
 	switch (bf->r.slot[slot].status) {
-	case BLKIF_RSP_OKAY:
-		return 0;
-	case BLKIF_RSP_EOPNOTSUPP:
-		return -ENOTSUP;
-	default:
-		(void)bf;
-		return -EIO;
+	case BLKIF_RSP_OKAY: return 0;
+	case BLKIF_RSP_EOPNOTSUPP: return -ENOTSUP;
+	default: (void)bf; return -EIO;
 	}
 }
 
@@ -155,7 +151,8 @@ static int finish_done(struct blkfront *bf, uint8_t op)
 			     off += BF_PAGE_SIZE)
 				memcpy(bf->slot_buf[s] + off,
 				       bf->r.page[s][off / BF_PAGE_SIZE],
-				       MIN(BF_PAGE_SIZE, bf->slot_len[s] - off));
+				       MIN(BF_PAGE_SIZE,
+					   bf->slot_len[s] - off));
 		if (err == 0)
 			err = rc;
 		bf_release(&bf->r, s);
@@ -244,8 +241,7 @@ static int transfer(struct blkfront *bf, uint8_t op, uint64_t sector,
 	return bf->dead ? -EIO : err;
 }
 
-static int bf_read(struct blkdev *d, uint64_t sector, void *buf,
-		   uint32_t count)
+static int bf_read(struct blkdev *d, uint64_t sector, void *buf, uint32_t count)
 {
 	struct blkfront *bf = (struct blkfront *)d;
 
@@ -281,7 +277,8 @@ static int bf_flush(struct blkdev *d)
 	rc = status_errno(bf, s);
 	bf_release(&bf->r, s);
 	if (rc == -ENOTSUP) {
-		bf->dev.info.can_flush = false; /* the backend changed its mind */
+		bf->dev.info.can_flush =
+			false; /* the backend changed its mind */
 		kprintf("blkfront: %s: flush not supported after all\n",
 			d->name);
 	}
@@ -373,12 +370,13 @@ static int read_geometry(struct blkfront *bf, const char **why)
 	bf->units = (uint32_t)(ssize / BF_SECTOR);
 	info->sector_size = (uint32_t)ssize;
 	info->sectors = sectors / bf->units;
-	info->read_only = (vinfo & VDISK_READONLY) ||
-			  (xenbus_read_back(&bf->bus, "mode", mode,
-					    sizeof(mode)) > 0 &&
-			   mode[0] == 'r' && mode[1] != 'w');
-	bf->flush_op = flush ? BLKIF_OP_FLUSH_DISKCACHE
-			     : barrier ? BLKIF_OP_WRITE_BARRIER : 0;
+	info->read_only =
+		(vinfo & VDISK_READONLY) ||
+		(xenbus_read_back(&bf->bus, "mode", mode, sizeof(mode)) > 0 &&
+		 mode[0] == 'r' && mode[1] != 'w');
+	bf->flush_op = flush	 ? BLKIF_OP_FLUSH_DISKCACHE
+		       : barrier ? BLKIF_OP_WRITE_BARRIER
+				 : 0;
 	info->can_flush = bf->flush_op != 0;
 	return 0;
 }
@@ -432,8 +430,7 @@ static void probe_one(const char *id)
 		kprintf("blkfront: vbd %s: out of memory\n", id);
 		return;
 	}
-	snprintf(bf->dev.name, sizeof(bf->dev.name), "xvd%c",
-		 'a' + nblkfronts);
+	snprintf(bf->dev.name, sizeof(bf->dev.name), "xvd%c", 'a' + nblkfronts);
 	bf->dev.ops = &blkfront_ops;
 	bf->dev.priv = bf;
 	rc = attach(bf, id, &why);
@@ -465,7 +462,8 @@ static void blkfront_init(void)
 		return;
 	len = xenbus_list("vbd", ids, sizeof(ids));
 	if (len < 0) {
-		kprintf("blkfront: cannot list devices (%s)\n", errno_name(len));
+		kprintf("blkfront: cannot list devices (%s)\n",
+			errno_name(len));
 		return;
 	}
 	while ((id = xs_dir_next(ids, (uint32_t)len, &off)) &&

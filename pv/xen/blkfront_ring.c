@@ -52,10 +52,8 @@ static bool valid_request(uint8_t op, uint32_t nsect)
 	case BLKIF_OP_WRITE:
 		return nsect >= 1 && nsect <= BF_SLOT_BYTES / BF_SECTOR;
 	case BLKIF_OP_FLUSH_DISKCACHE:
-	case BLKIF_OP_WRITE_BARRIER:
-		return nsect == 0;
-	default:
-		return false;
+	case BLKIF_OP_WRITE_BARRIER: return nsect == 0;
+	default: return false;
 	}
 }
 
@@ -95,7 +93,8 @@ int bf_submit(struct bf_ring *r, uint8_t op, uint64_t sector, uint32_t nsect,
 int bf_reap(struct bf_ring *r)
 {
 	RING_IDX prod = RING_READ_RSP_PROD(&r->ring);
-	int n = ring_new_responses(prod, r->ring.rsp_cons, r->ring.req_prod_pvt);
+	int n = ring_new_responses(prod, r->ring.rsp_cons,
+				   r->ring.req_prod_pvt);
 	int taken = 0;
 
 	if (n < 0)

@@ -19,12 +19,12 @@
 
 #include "pv/xen/xen_if.h"
 
-#define BF_PAGE_SIZE 4096
-#define BF_RING_SIZE __CONST_RING_SIZE(blkif, BF_PAGE_SIZE) /* 32 */
-#define BF_SEGS BLKIF_MAX_SEGMENTS_PER_REQUEST		   /* 11 */
-#define BF_SLOTS 8 /* requests in flight */
+#define BF_PAGE_SIZE  4096
+#define BF_RING_SIZE  __CONST_RING_SIZE(blkif, BF_PAGE_SIZE) /* 32 */
+#define BF_SEGS	      BLKIF_MAX_SEGMENTS_PER_REQUEST	     /* 11 */
+#define BF_SLOTS      8 /* requests in flight */
 #define BF_SLOT_BYTES (BF_SEGS * BF_PAGE_SIZE)
-#define BF_SECTOR 512 /* the unit of blkif sector numbers */
+#define BF_SECTOR     512 /* the unit of blkif sector numbers */
 
 struct bf_slot {
 	bool busy; /* submitted, not yet released */

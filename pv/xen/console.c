@@ -45,7 +45,8 @@ static void port_write(const char *s, size_t len)
 	for (size_t i = 0; i < len; i++)
 		__asm__ volatile("outb %0, %1"
 				 :
-				 : "a"((uint8_t)s[i]), "Nd"((uint16_t)XEN_DEBUG_PORT));
+				 : "a"((uint8_t)s[i]),
+				   "Nd"((uint16_t)XEN_DEBUG_PORT));
 }
 
 void xencons_debug_init(void)

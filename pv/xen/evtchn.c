@@ -25,8 +25,8 @@
 #include "pv/xen/xen.h"
 
 #define BITS_PER_WORD 64
-#define NR_PORTS (BITS_PER_WORD * BITS_PER_WORD)
-#define MAX_ROUNDS 16 /* re-scans per upcall before leaving it to the next */
+#define NR_PORTS      (BITS_PER_WORD * BITS_PER_WORD)
+#define MAX_ROUNDS    16 /* re-scans per upcall before leaving it to the next */
 
 static struct {
 	evtchn_handler_fn fn;
@@ -42,7 +42,8 @@ static void dispatch(struct shared_info *s, unsigned int word)
 	uint64_t bits = pending[word] & ~mask[word];
 
 	while (bits) {
-		unsigned int port = word * BITS_PER_WORD + __builtin_ctzll(bits);
+		unsigned int port =
+			word * BITS_PER_WORD + __builtin_ctzll(bits);
 
 		bits &= bits - 1;
 		xen_sync_clear_bit(port, pending);
@@ -93,7 +94,8 @@ int evtchn_init(void)
 	 * because the toolstack reads a non-zero HVM_PARAM_CALLBACK_IRQ as
 	 * "this guest has PV drivers" (Linux does the same).
 	 */
-	via = ((uint64_t)HVM_PARAM_CALLBACK_TYPE_VECTOR << 56) | (uint64_t)vector;
+	via = ((uint64_t)HVM_PARAM_CALLBACK_TYPE_VECTOR << 56) |
+	      (uint64_t)vector;
 	if (hypercall_hvm_set_param(HVM_PARAM_CALLBACK_IRQ, via) < 0 && rc < 0)
 		return xen_errno(rc);
 	kprintf("xen: event channel upcall on vector %d (%s)\n", vector,

@@ -20,8 +20,8 @@
 #include "pv/xen/hypercall.h"
 #include "pv/xen/xen.h"
 
-#define PAGE_SIZE 4096
-#define GNTTAB_FRAMES 4 /* 2048 references */
+#define PAGE_SIZE	  4096
+#define GNTTAB_FRAMES	  4 /* 2048 references */
 #define ENTRIES_PER_FRAME (PAGE_SIZE / sizeof(grant_entry_v1_t))
 
 static struct gnttab_table table;

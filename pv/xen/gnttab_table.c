@@ -48,10 +48,10 @@ int gnttab_table_grant(struct gnttab_table *t, domid_t domid, uint32_t frame,
 	e->frame = frame;
 	e->domid = domid;
 	/* Xen must see frame and domid before the flags that validate them. */
-	__atomic_store_n(&e->flags,
-			 (uint16_t)(GTF_permit_access |
-				    (readonly ? GTF_readonly : 0)),
-			 __ATOMIC_RELEASE);
+	__atomic_store_n(
+		&e->flags,
+		(uint16_t)(GTF_permit_access | (readonly ? GTF_readonly : 0)),
+		__ATOMIC_RELEASE);
 	return (int)ref;
 }
 
@@ -60,8 +60,7 @@ int gnttab_table_revoke(struct gnttab_table *t, grant_ref_t ref)
 	grant_entry_v1_t *e;
 	uint16_t flags;
 
-	if (ref < t->first || ref >= t->nr ||
-	    t->next[ref] != GNTTAB_REF_USED)
+	if (ref < t->first || ref >= t->nr || t->next[ref] != GNTTAB_REF_USED)
 		return -EINVAL;
 	e = &t->entries[ref];
 	flags = __atomic_load_n(&e->flags, __ATOMIC_ACQUIRE);

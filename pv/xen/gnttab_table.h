@@ -19,15 +19,15 @@
 
 struct gnttab_table {
 	grant_entry_v1_t *entries; /* shared with Xen */
-	grant_ref_t *next;	   /* free-list links; GNTTAB_REF_USED if granted */
-	uint32_t nr;		   /* entries */
-	uint32_t first;		   /* entries below are reserved */
+	grant_ref_t *next; /* free-list links; GNTTAB_REF_USED if granted */
+	uint32_t nr;	   /* entries */
+	uint32_t first;	   /* entries below are reserved */
 	uint32_t nfree;
 	grant_ref_t free_head;
 };
 
 #define GNTTAB_REF_USED 0xffffffffu
-#define GNTTAB_REF_END 0xfffffffeu
+#define GNTTAB_REF_END	0xfffffffeu
 
 /*
  * Takes over entries[first..nr) (the first ones are reserved for the

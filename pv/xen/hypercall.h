@@ -33,14 +33,13 @@ static inline long hypercall_memory_op(unsigned int cmd, void *arg)
 
 static inline long hypercall_event_channel_op(unsigned int cmd, void *arg)
 {
-	return hypercall(__HYPERVISOR_event_channel_op, cmd,
-			 (unsigned long)arg, 0, 0, 0);
+	return hypercall(__HYPERVISOR_event_channel_op, cmd, (unsigned long)arg,
+			 0, 0, 0);
 }
 
 static inline long hypercall_hvm_op(unsigned int cmd, void *arg)
 {
-	return hypercall(__HYPERVISOR_hvm_op, cmd, (unsigned long)arg, 0, 0,
-			 0);
+	return hypercall(__HYPERVISOR_hvm_op, cmd, (unsigned long)arg, 0, 0, 0);
 }
 
 static inline long hypercall_sched_op(unsigned int cmd, void *arg)
@@ -52,8 +51,8 @@ static inline long hypercall_sched_op(unsigned int cmd, void *arg)
 static inline long hypercall_vcpu_op(unsigned int cmd, unsigned int vcpu,
 				     void *arg)
 {
-	return hypercall(__HYPERVISOR_vcpu_op, cmd, vcpu, (unsigned long)arg,
-			 0, 0);
+	return hypercall(__HYPERVISOR_vcpu_op, cmd, vcpu, (unsigned long)arg, 0,
+			 0);
 }
 
 static inline long hypercall_grant_table_op(unsigned int cmd, void *arg,

@@ -44,11 +44,11 @@
 #include "pv/xen/xenbus.h"
 #include "pv/xen/xs_wire.h"
 
-#define PAGE_SIZE NF_PAGE_SIZE
-#define ETH_HLEN 14
-#define MTU_MAX 1500
+#define PAGE_SIZE	 NF_PAGE_SIZE
+#define ETH_HLEN	 14
+#define MTU_MAX		 1500
 #define SETUP_TIMEOUT_MS 30000
-#define NETFRONT_MAX 4
+#define NETFRONT_MAX	 4
 
 struct netfront {
 	struct netdev dev; /* first: netdev callbacks get &nf->dev */
@@ -383,7 +383,8 @@ static void netfront_init(void)
 		return;
 	len = xenbus_list("vif", ids, sizeof(ids));
 	if (len < 0) {
-		kprintf("netfront: cannot list devices (%s)\n", errno_name(len));
+		kprintf("netfront: cannot list devices (%s)\n",
+			errno_name(len));
 		return;
 	}
 	while ((id = xs_dir_next(ids, (uint32_t)len, &off)) &&

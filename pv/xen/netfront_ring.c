@@ -27,10 +27,10 @@
 #include "pv/xen/netfront_ring.h"
 #include "pv/xen/ring_check.h"
 
-#define ETH_HLEN 14
-#define ETH_P_IPV4 0x0800
+#define ETH_HLEN    14
+#define ETH_P_IPV4  0x0800
 #define ETH_P_8021Q 0x8100
-#define VLAN_HLEN 4
+#define VLAN_HLEN   4
 
 void nf_init(struct nf_queue *q, struct netif_tx_sring *txs,
 	     struct netif_rx_sring *rxs, uint16_t max_frame)
@@ -125,13 +125,16 @@ int nf_rx_poll(struct nf_queue *q, netdev_rx_fn fn, void *ctx, int budget,
 		if (q->rx_in_extras) {
 			struct netif_extra_info extra;
 
-			memcpy(&extra, (const void *)RING_GET_RESPONSE(&q->rx, i),
+			memcpy(&extra,
+			       (const void *)RING_GET_RESPONSE(&q->rx, i),
 			       sizeof(extra));
-			q->rx_in_extras = extra.flags & XEN_NETIF_EXTRA_FLAG_MORE;
+			q->rx_in_extras =
+				extra.flags & XEN_NETIF_EXTRA_FLAG_MORE;
 		} else {
 			RING_COPY_RESPONSE(&q->rx, i, &rsp);
 			if (rsp.id != slot)
-				return violation(q, "rx response with a foreign id");
+				return violation(
+					q, "rx response with a foreign id");
 			rc = rx_frame(q, &rsp, fn, ctx);
 			if (rc < 0)
 				return rc;
@@ -144,8 +147,7 @@ int nf_rx_poll(struct nf_queue *q, netdev_rx_fn fn, void *ctx, int budget,
 	return delivered;
 }
 
-int nf_tx_send(struct nf_queue *q, const void *frame, size_t len,
-	       bool *notify)
+int nf_tx_send(struct nf_queue *q, const void *frame, size_t len, bool *notify)
 {
 	netif_tx_request_t *req;
 	uint16_t id;

@@ -24,8 +24,8 @@
 #include "pv/xen/xen_if.h"
 
 #define NF_PAGE_SIZE 4096
-#define NF_TX_SIZE __CONST_RING_SIZE(netif_tx, NF_PAGE_SIZE) /* 256 */
-#define NF_RX_SIZE __CONST_RING_SIZE(netif_rx, NF_PAGE_SIZE) /* 256 */
+#define NF_TX_SIZE   __CONST_RING_SIZE(netif_tx, NF_PAGE_SIZE) /* 256 */
+#define NF_RX_SIZE   __CONST_RING_SIZE(netif_rx, NF_PAGE_SIZE) /* 256 */
 
 struct nf_stats {
 	uint64_t rx_frames, rx_dropped; /* dropped: backend error, too big */

@@ -3,11 +3,11 @@
  * Xen (boot_info()->hypervisor, then the CPUID base scan again to learn
  * the base leaf) it installs the hypercall page, makes the PV console ring
  * the kernel console (or, where the domain has no PV console, Xen's log
- * through console_io or port 0xe9), maps shared_info with XENMEM_add_to_physmap,
- * gives the kernel the TSC rate from Xen's CPUID time leaf (base + 3) or the
- * pvclock in shared_info, installs SCHEDOP_shutdown as the power-off
- * backend, and starts the modules in order: event channels, grant tables,
- * xenstore. On any other machine it returns at once.
+ * through console_io or port 0xe9), maps shared_info with
+ * XENMEM_add_to_physmap, gives the kernel the TSC rate from Xen's CPUID time
+ * leaf (base + 3) or the pvclock in shared_info, installs SCHEDOP_shutdown as
+ * the power-off backend, and starts the modules in order: event channels, grant
+ * tables, xenstore. On any other machine it returns at once.
  *
  * Left out: VCPUOP_register_vcpu_info (vCPUs past 32 need it), live
  * migration and suspend/resume, PV clock as the time source (the kernel
@@ -53,9 +53,11 @@ struct shared_info *xen_shared_info(void)
 
 int xen_errno(long rc)
 {
-	static const int same[] = { EPERM,  ENOENT, EIO,    E2BIG,  ENOMEM,
-				    EFAULT, EBUSY,  EEXIST, ENODEV, EINVAL,
-				    ENOSPC, ENOSYS, EAGAIN, ENOTSUP, ETIMEDOUT };
+	static const int same[] = {
+		EPERM,	ENOENT, EIO,	E2BIG,	 ENOMEM,
+		EFAULT, EBUSY,	EEXIST, ENODEV,	 EINVAL,
+		ENOSPC, ENOSYS, EAGAIN, ENOTSUP, ETIMEDOUT
+	};
 
 	if (rc >= 0)
 		return (int)rc;

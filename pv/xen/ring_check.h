@@ -32,7 +32,7 @@ static inline int ring_new_responses(RING_IDX rsp_prod, RING_IDX rsp_cons,
 
 /* The backend's response producer of front ring r, read once, with the
  * barrier that orders the responses' loads after it. */
-#define RING_READ_RSP_PROD(r)                                                 \
+#define RING_READ_RSP_PROD(r) \
 	__atomic_load_n(&(r)->sring->rsp_prod, __ATOMIC_ACQUIRE)
 
 #endif /* TORITO_PV_XEN_RING_CHECK_H */

@@ -14,7 +14,7 @@
 #include "pv/xen/hypercall.h"
 #include "pv/xen/xen.h"
 
-#define MSR_EFER 0xc0000080
+#define MSR_EFER	0xc0000080
 #define RFLAGS_RESERVED 0x2 /* bit 1 is always set; IF clear */
 
 int xen_vcpu_up(unsigned int vcpu, uint64_t entry_rip, uint64_t stack_top,

@@ -23,7 +23,7 @@
  * instruction; the acquire/release fences keep the compiler from moving
  * ring loads and stores across the index updates.
  */
-#define xen_mb() __atomic_thread_fence(__ATOMIC_SEQ_CST)
+#define xen_mb()  __atomic_thread_fence(__ATOMIC_SEQ_CST)
 #define xen_rmb() __atomic_thread_fence(__ATOMIC_ACQUIRE)
 #define xen_wmb() __atomic_thread_fence(__ATOMIC_RELEASE)
 

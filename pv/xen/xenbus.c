@@ -20,10 +20,10 @@
 #include "pv/xen/xenstore.h"
 #include "pv/xen/xs_wire.h"
 
-#define STATE_INVALID 99 /* a state node that does not parse */
+#define STATE_INVALID	 99 /* a state node that does not parse */
 #define CLOSE_TIMEOUT_MS 2000
-#define PUBLISH_TRIES 8
-#define KEY_PATH_MAX (XENBUS_PATH_MAX + 32)
+#define PUBLISH_TRIES	 8
+#define KEY_PATH_MAX	 (XENBUS_PATH_MAX + 32)
 
 static int path_join(char *out, const char *dir, const char *key)
 {
@@ -72,8 +72,8 @@ int xenbus_read_back(struct xenbus_dev *dev, const char *key, char *buf,
 	return xenstore_read(XBT_NIL, path, buf, size);
 }
 
-int xenbus_read_back_u64(struct xenbus_dev *dev, const char *key,
-			 uint64_t def, uint64_t *value)
+int xenbus_read_back_u64(struct xenbus_dev *dev, const char *key, uint64_t def,
+			 uint64_t *value)
 {
 	char buf[24];
 	int rc = xenbus_read_back(dev, key, buf, sizeof(buf));
@@ -97,8 +97,8 @@ int xenbus_write_front(struct xenbus_dev *dev, uint32_t tx, const char *key,
 	return xenstore_write(tx, path, value);
 }
 
-int xenbus_write_front_u64(struct xenbus_dev *dev, uint32_t tx,
-			   const char *key, uint64_t value)
+int xenbus_write_front_u64(struct xenbus_dev *dev, uint32_t tx, const char *key,
+			   uint64_t value)
 {
 	char buf[24];
 
@@ -165,8 +165,8 @@ static int read_state(struct xenbus_dev *dev)
 		dev->backend_state = -1;
 		return 0;
 	}
-	if (rc == -E2BIG || (rc >= 0 &&
-			     xenbus_state_parse(buf, &dev->backend_state) < 0)) {
+	if (rc == -E2BIG ||
+	    (rc >= 0 && xenbus_state_parse(buf, &dev->backend_state) < 0)) {
 		dev->backend_state = STATE_INVALID;
 		return 0;
 	}
@@ -190,17 +190,15 @@ int xenbus_wait(struct xenbus_dev *dev, enum xenbus_phase phase,
 		if (rc < 0)
 			return rc;
 		switch (xenbus_state_step(phase, dev->backend_state, why)) {
-		case XENBUS_GO:
-			return 0;
-		case XENBUS_FAIL:
-			return -ENODEV;
-		case XENBUS_WAIT:
-			break;
+		case XENBUS_GO: return 0;
+		case XENBUS_FAIL: return -ENODEV;
+		case XENBUS_WAIT: break;
 		}
 		now = time_now_ns();
 		if (now >= deadline ||
 		    blkdev_wait(changed, dev,
-				(uint32_t)((deadline - now) / 1000000) + 1) < 0) {
+				(uint32_t)((deadline - now) / 1000000) + 1) <
+			    0) {
 			*why = "backend did not change state in time";
 			return -ETIMEDOUT;
 		}

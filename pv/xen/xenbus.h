@@ -22,7 +22,8 @@
 struct xenbus_dev {
 	/* Set by xenbus_dev_open; read-only after. */
 	char node[XENBUS_PATH_MAX];    /* "device/vbd/51712" */
-	char backend[XENBUS_PATH_MAX]; /* "/local/domain/0/backend/vbd/3/51712" */
+	char backend[XENBUS_PATH_MAX]; /* "/local/domain/0/backend/vbd/3/51712"
+					*/
 	domid_t backend_id;
 	int watch; /* xenstore watch handle, -1 if none */
 	/* Called in interrupt context when the backend state changes. */
@@ -75,14 +76,14 @@ int xenbus_read_back(struct xenbus_dev *dev, const char *key, char *buf,
 
 /* Reads a number from the backend; def when the key is missing. Returns
  * 0, -EINVAL (not a number), or a xenstore error. */
-int xenbus_read_back_u64(struct xenbus_dev *dev, const char *key,
-			 uint64_t def, uint64_t *value) __must_check;
+int xenbus_read_back_u64(struct xenbus_dev *dev, const char *key, uint64_t def,
+			 uint64_t *value) __must_check;
 
 /* Writes <node>/key in transaction tx. */
 int xenbus_write_front(struct xenbus_dev *dev, uint32_t tx, const char *key,
 		       const char *value) __must_check;
-int xenbus_write_front_u64(struct xenbus_dev *dev, uint32_t tx,
-			   const char *key, uint64_t value) __must_check;
+int xenbus_write_front_u64(struct xenbus_dev *dev, uint32_t tx, const char *key,
+			   uint64_t value) __must_check;
 
 struct xenbus_kv {
 	const char *key;

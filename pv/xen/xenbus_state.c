@@ -22,8 +22,7 @@ static enum xenbus_step step_setup(long state, const char **why)
 	switch (state) {
 	case XenbusStateInitWait:
 	case XenbusStateInitialised:
-	case XenbusStateConnected:
-		return XENBUS_GO;
+	case XenbusStateConnected: return XENBUS_GO;
 	case XenbusStateClosing:
 	case XenbusStateClosed:
 		*why = "backend is closing or closed";
@@ -36,34 +35,24 @@ static enum xenbus_step step_setup(long state, const char **why)
 static enum xenbus_step step_connect(long state, const char **why)
 {
 	switch (state) {
-	case XenbusStateConnected:
-		return XENBUS_GO;
+	case XenbusStateConnected: return XENBUS_GO;
 	case XenbusStateClosing:
 	case XenbusStateClosed:
 		*why = "backend closed instead of connecting";
 		return XENBUS_FAIL;
-	case -1:
-		*why = "backend state node vanished";
-		return XENBUS_FAIL;
-	default:
-		return XENBUS_WAIT;
+	case -1: *why = "backend state node vanished"; return XENBUS_FAIL;
+	default: return XENBUS_WAIT;
 	}
 }
 
 static enum xenbus_step step_running(long state, const char **why)
 {
 	switch (state) {
-	case XenbusStateConnected:
-		return XENBUS_GO;
+	case XenbusStateConnected: return XENBUS_GO;
 	case XenbusStateReconfiguring:
-	case XenbusStateReconfigured:
-		return XENBUS_WAIT;
-	case -1:
-		*why = "backend state node vanished";
-		return XENBUS_FAIL;
-	default:
-		*why = "backend left the Connected state";
-		return XENBUS_FAIL;
+	case XenbusStateReconfigured: return XENBUS_WAIT;
+	case -1: *why = "backend state node vanished"; return XENBUS_FAIL;
+	default: *why = "backend left the Connected state"; return XENBUS_FAIL;
 	}
 }
 
@@ -77,12 +66,9 @@ enum xenbus_step xenbus_state_step(enum xenbus_phase phase, long state,
 		return XENBUS_FAIL;
 	}
 	switch (phase) {
-	case XENBUS_PHASE_SETUP:
-		return step_setup(state, why);
-	case XENBUS_PHASE_CONNECT:
-		return step_connect(state, why);
-	case XENBUS_PHASE_RUNNING:
-		return step_running(state, why);
+	case XENBUS_PHASE_SETUP: return step_setup(state, why);
+	case XENBUS_PHASE_CONNECT: return step_connect(state, why);
+	case XENBUS_PHASE_RUNNING: return step_running(state, why);
 	case XENBUS_PHASE_CLOSE:
 		return state == XenbusStateClosing ||
 				       state == XenbusStateClosed || state <= 0
@@ -112,9 +98,9 @@ int xenbus_state_parse(const char *s, long *state)
 const char *xenbus_state_name(long state)
 {
 	static const char *const names[] = {
-		"Unknown",   "Initialising", "InitWait",
-		"Initialised", "Connected",  "Closing",
-		"Closed",    "Reconfiguring", "Reconfigured",
+		"Unknown",     "Initialising",	"InitWait",
+		"Initialised", "Connected",	"Closing",
+		"Closed",      "Reconfiguring", "Reconfigured",
 	};
 
 	if (state < 0 || state > XenbusStateReconfigured)

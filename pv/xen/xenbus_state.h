@@ -13,8 +13,9 @@
 
 /* Where the frontend is. */
 enum xenbus_phase {
-	XENBUS_PHASE_SETUP,   /* before publishing rings: backend must be ready */
-	XENBUS_PHASE_CONNECT, /* published: waiting for the backend to connect */
+	XENBUS_PHASE_SETUP, /* before publishing rings: backend must be ready */
+	XENBUS_PHASE_CONNECT, /* published: waiting for the backend to connect
+			       */
 	XENBUS_PHASE_RUNNING, /* connected: the backend must stay Connected */
 	XENBUS_PHASE_CLOSE,   /* we are Closing: waiting for the backend */
 	XENBUS_PHASE_CLOSED,  /* we are Closed: waiting for it to let go */

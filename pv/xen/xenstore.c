@@ -148,11 +148,10 @@ static bool reply_arrived(void *ctx)
 static bool request_room(void *ctx)
 {
 	(void)ctx;
-	return broken ||
-	       __atomic_load_n(&intf->req_prod, __ATOMIC_RELAXED) -
-			       __atomic_load_n(&intf->req_cons,
-					       __ATOMIC_ACQUIRE) <
-		       XENSTORE_RING_SIZE;
+	return broken || __atomic_load_n(&intf->req_prod, __ATOMIC_RELAXED) -
+					 __atomic_load_n(&intf->req_cons,
+							 __ATOMIC_ACQUIRE) <
+				 XENSTORE_RING_SIZE;
 }
 
 static int send(const char *msg, size_t len)
@@ -170,7 +169,8 @@ static int send(const char *msg, size_t len)
 		}
 		off += (size_t)n;
 		evtchn_notify(port);
-		if (off < len && blkdev_wait(request_room, NULL, TIMEOUT_MS) < 0)
+		if (off < len &&
+		    blkdev_wait(request_room, NULL, TIMEOUT_MS) < 0)
 			return -ETIMEDOUT;
 		if (broken)
 			return -EIO;

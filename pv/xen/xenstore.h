@@ -62,7 +62,7 @@ int xenstore_directory(uint32_t tx, const char *path, char *buf,
  * changes, and once right after the watch is set. Only mark work. */
 typedef void (*xenstore_watch_fn)(void *ctx, const char *path);
 
-#define XENSTORE_WATCH_MAX 16
+#define XENSTORE_WATCH_MAX	16
 #define XENSTORE_WATCH_PATH_MAX 128
 
 /* Watches path. Returns a handle (>= 0), -ENOSPC, -E2BIG or an error. */

@@ -39,8 +39,7 @@ int xs_ring_write(struct xenstore_domain_interface *intf, const void *data,
 	return (int)n;
 }
 
-int xs_ring_read(struct xenstore_domain_interface *intf, void *data,
-		 size_t len)
+int xs_ring_read(struct xenstore_domain_interface *intf, void *data, size_t len)
 {
 	uint32_t prod = load(&intf->rsp_prod), cons = intf->rsp_cons;
 	uint32_t avail = prod - cons;
@@ -96,15 +95,17 @@ int xs_request_build(void *buf, size_t size, uint32_t type, uint32_t req_id,
 		     uint32_t tx_id, const char *const *args,
 		     unsigned int nargs, bool last_raw)
 {
-	struct xsd_sockmsg hdr = { .type = type, .req_id = req_id,
-				   .tx_id = tx_id, .len = 0 };
+	struct xsd_sockmsg hdr = {
+		.type = type, .req_id = req_id, .tx_id = tx_id, .len = 0
+	};
 	char *out = (char *)buf + sizeof(hdr);
 	size_t len = 0;
 
 	if (size < sizeof(hdr))
 		return -E2BIG;
 	for (unsigned int i = 0; i < nargs; i++) {
-		size_t n = strlen(args[i]) + (last_raw && i == nargs - 1 ? 0 : 1);
+		size_t n =
+			strlen(args[i]) + (last_raw && i == nargs - 1 ? 0 : 1);
 
 		if (n > XENSTORE_PAYLOAD_MAX - len ||
 		    n > size - sizeof(hdr) - len)
@@ -125,12 +126,15 @@ int xs_error_errno(const char *body, uint32_t len)
 		const char *name;
 		int err;
 	} map[] = {
-		{ "EINVAL", EINVAL }, { "EACCES", EPERM },  { "EEXIST", EEXIST },
-		{ "EISDIR", EINVAL }, { "ENOENT", ENOENT }, { "ENOMEM", ENOMEM },
-		{ "ENOSPC", ENOSPC }, { "EIO", EIO },	    { "ENOTEMPTY", EBUSY },
-		{ "ENOSYS", ENOSYS }, { "EROFS", EPERM },   { "EBUSY", EBUSY },
-		{ "EAGAIN", EAGAIN }, { "EISCONN", EISCONN }, { "E2BIG", E2BIG },
-		{ "EPERM", EPERM },   { "EQUOTA", ENOSPC },
+		{ "EINVAL", EINVAL },	{ "EACCES", EPERM },
+		{ "EEXIST", EEXIST },	{ "EISDIR", EINVAL },
+		{ "ENOENT", ENOENT },	{ "ENOMEM", ENOMEM },
+		{ "ENOSPC", ENOSPC },	{ "EIO", EIO },
+		{ "ENOTEMPTY", EBUSY }, { "ENOSYS", ENOSYS },
+		{ "EROFS", EPERM },	{ "EBUSY", EBUSY },
+		{ "EAGAIN", EAGAIN },	{ "EISCONN", EISCONN },
+		{ "E2BIG", E2BIG },	{ "EPERM", EPERM },
+		{ "EQUOTA", ENOSPC },
 	};
 
 	if (len == 0 || body[len - 1] != '\0')

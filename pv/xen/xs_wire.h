@@ -39,7 +39,7 @@ int xs_ring_read(struct xenstore_domain_interface *intf, void *data,
 /* A message being assembled from the response stream. */
 struct xs_reader {
 	struct xsd_sockmsg hdr;
-	size_t have; /* bytes of header + body so far */
+	size_t have;			     /* bytes of header + body so far */
 	char body[XENSTORE_PAYLOAD_MAX + 1]; /* NUL-terminated when complete */
 };
 

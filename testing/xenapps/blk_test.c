@@ -18,9 +18,9 @@
 #include <torito/string.h>
 #include <torito/thread.h>
 
-#define SECTOR 512
-#define READ_SECTORS 1024
-#define WRITE_AT 2048
+#define SECTOR	      512
+#define READ_SECTORS  1024
+#define WRITE_AT      2048
 #define WRITE_SECTORS 100
 
 static void fill(uint8_t *buf, const char *who, uint64_t first, uint32_t n)

@@ -19,9 +19,9 @@
 #include <torito/string.h>
 #include <torito/time.h>
 
-#define ETH_HLEN 14
-#define ARP_LEN 28
-#define IP_HLEN 20
+#define ETH_HLEN    14
+#define ARP_LEN	    28
+#define IP_HLEN	    20
 #define PENDING_MAX 8
 
 static struct netdev *dev;
@@ -156,8 +156,8 @@ static void on_ipv4(const uint8_t *frame, size_t len)
 	if (ic[0] == 0 && memcmp(ip + 12, peer_ip, 4) == 0)
 		pongs++;
 	else if (ic[0] == 8 && ip_len - IP_HLEN <= 1400 && (f = reply_slot())) {
-		pending_len[npending++] = icmp(f, frame + 6, ip + 12, 0, ic,
-					       ip_len - IP_HLEN);
+		pending_len[npending++] =
+			icmp(f, frame + 6, ip + 12, 0, ic, ip_len - IP_HLEN);
 		answered_pings++;
 	}
 }
@@ -207,7 +207,8 @@ static int talk_to_peer(void)
 	uint8_t f[128], rest[8 + 32];
 	uint64_t end = time_now_ns() + 10000000000ull;
 
-	if (netdev_xmit(dev, f, arp(f, 1, (const uint8_t[6]){ 0 }, peer_ip)) < 0)
+	if (netdev_xmit(dev, f, arp(f, 1, (const uint8_t[6]){ 0 }, peer_ip)) <
+	    0)
 		return -EIO;
 	while (!have_peer_mac && time_now_ns() < end)
 		if (pump(200) < 0)
@@ -216,13 +217,15 @@ static int talk_to_peer(void)
 		return -ETIMEDOUT;
 	kprintf("net: %u.%u.%u.%u is at %02x:%02x:%02x:%02x:%02x:%02x\n",
 		peer_ip[0], peer_ip[1], peer_ip[2], peer_ip[3], peer_mac[0],
-		peer_mac[1], peer_mac[2], peer_mac[3], peer_mac[4], peer_mac[5]);
+		peer_mac[1], peer_mac[2], peer_mac[3], peer_mac[4],
+		peer_mac[5]);
 	for (int seq = 1; seq <= 3; seq++) {
 		memset(rest, 'T', sizeof(rest));
 		put16(rest + 4, 0x7070);
 		put16(rest + 6, (uint16_t)seq);
-		if (netdev_xmit(dev, f, icmp(f, peer_mac, peer_ip, 8, rest,
-					     sizeof(rest))) < 0)
+		if (netdev_xmit(dev, f,
+				icmp(f, peer_mac, peer_ip, 8, rest,
+				     sizeof(rest))) < 0)
 			kprintf("net: ping %d not sent\n", seq);
 	}
 	while (pongs < 3 && time_now_ns() < end)
@@ -266,7 +269,8 @@ int torito_main(void)
 				"answering %lu pings\n",
 				errno_name(rc), answered_pings);
 			rc = netdev_xmit(dev, pending[0], 60);
-			kprintf("net: xmit after failure: %s\n", errno_name(rc));
+			kprintf("net: xmit after failure: %s\n",
+				errno_name(rc));
 			return rc == -EIO ? 0 : 1;
 		}
 	}

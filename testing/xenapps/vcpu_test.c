@@ -18,7 +18,7 @@
 #include "pv/xen/xen.h"
 
 #define STACK_SIZE 16384
-#define TOKEN 0x600dcafe
+#define TOKEN	   0x600dcafe
 
 volatile uint32_t vcpu_token;
 
@@ -65,7 +65,8 @@ int torito_main(void)
 	kprintf("vcpu: vCPU %u %s (token 0x%x)\n", vcpu,
 		vcpu_token == TOKEN ? "ran" : "did not run", vcpu_token);
 	kprintf("vcpu: again: %s\n",
-		errno_name(xen_vcpu_up(vcpu, (uint64_t)(uintptr_t)vcpu_test_entry,
+		errno_name(xen_vcpu_up(vcpu,
+				       (uint64_t)(uintptr_t)vcpu_test_entry,
 				       top, read_cr3())));
 	kprintf("vcpu: vCPU 0: %s\n",
 		errno_name(xen_vcpu_up(0, 0, top, read_cr3())));

@@ -30,7 +30,8 @@ static struct blkif_request take(void)
 
 static void answer(uint64_t id, uint8_t op, int16_t status)
 {
-	struct blkif_response *rsp = RING_GET_RESPONSE(&back, back.rsp_prod_pvt);
+	struct blkif_response *rsp =
+		RING_GET_RESPONSE(&back, back.rsp_prod_pvt);
 
 	rsp->id = id;
 	rsp->operation = op;

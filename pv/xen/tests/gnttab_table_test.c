@@ -6,7 +6,7 @@
 #include "pv/xen/gnttab_table.h"
 #include "testing/unit/check.h"
 
-#define NR 16
+#define NR    16
 #define FIRST 8
 
 static grant_entry_v1_t entries[NR];

@@ -122,8 +122,8 @@ static void test_rx(void)
 	/* Extra-info slots are skipped, the frame itself delivered. */
 	back_rx(frame, 60, 0, NETRXF_extra_info);
 	{
-		struct netif_extra_info *x = (void *)RING_GET_RESPONSE(
-			&rxb, rxb.rsp_prod_pvt);
+		struct netif_extra_info *x =
+			(void *)RING_GET_RESPONSE(&rxb, rxb.rsp_prod_pvt);
 		rxb.req_cons++;
 		x->type = XEN_NETIF_EXTRA_TYPE_GSO;
 		x->flags = XEN_NETIF_EXTRA_FLAG_MORE;
@@ -287,11 +287,11 @@ static void test_csum(void)
 {
 	/* Ethernet + IPv4 (10.0.0.1 -> 10.0.0.2) + UDP 7 bytes payload. */
 	uint8_t f[14 + 20 + 8 + 7] = {
-		0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 0x08, 0x00,
-		0x45, 0, 0, 35, 0, 0, 0, 0, 64, 17, 0, 0,
-		10, 0, 0, 1, 10, 0, 0, 2,
-		0x12, 0x34, 0x00, 0x35, 0, 15, 0, 0,
-		'h', 'e', 'l', 'l', 'o', '!', '!',
+		0,  1,	2,    3,    4,	  5,	6,    7,    8,	 9,
+		10, 11, 0x08, 0x00, 0x45, 0,	0,    35,   0,	 0,
+		0,  0,	64,   17,   0,	  0,	10,   0,    0,	 1,
+		10, 0,	0,    2,    0x12, 0x34, 0x00, 0x35, 0,	 15,
+		0,  0,	'h',  'e',  'l',  'l',	'o',  '!',  '!',
 	};
 	uint8_t pseudo[12] = { 10, 0, 0, 1, 10, 0, 0, 2, 0, 17, 0, 15 };
 	uint16_t psum = ref_csum(pseudo, 12, 0), want;
@@ -331,7 +331,8 @@ static void test_csum(void)
 		setup();
 		(void)nf_rx_refill(&q);
 		memcpy(f, copy, sizeof(f));
-		back_rx(f, sizeof(f), 0, NETRXF_csum_blank | NETRXF_data_validated);
+		back_rx(f, sizeof(f), 0,
+			NETRXF_csum_blank | NETRXF_data_validated);
 		CHECK_EQ(nf_rx_poll(&q, rx_fn, &s, 8, &notify), 1);
 		CHECK_EQ(s.first[40] << 8 | s.first[41], want);
 		CHECK_EQ(q.stats.rx_csum_filled, 1);

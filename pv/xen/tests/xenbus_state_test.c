@@ -23,16 +23,15 @@ int main(void)
 		  XENBUS_WAIT },
 		/* CONNECT: only Connected is success. */
 		{ XENBUS_FAIL, XENBUS_WAIT, XENBUS_WAIT, XENBUS_WAIT,
-		  XENBUS_WAIT, XENBUS_GO, XENBUS_FAIL, XENBUS_FAIL,
-		  XENBUS_WAIT, XENBUS_WAIT },
+		  XENBUS_WAIT, XENBUS_GO, XENBUS_FAIL, XENBUS_FAIL, XENBUS_WAIT,
+		  XENBUS_WAIT },
 		/* RUNNING: anything but Connected ends the device. */
 		{ XENBUS_FAIL, XENBUS_FAIL, XENBUS_FAIL, XENBUS_FAIL,
-		  XENBUS_FAIL, XENBUS_GO, XENBUS_FAIL, XENBUS_FAIL,
-		  XENBUS_WAIT, XENBUS_WAIT },
+		  XENBUS_FAIL, XENBUS_GO, XENBUS_FAIL, XENBUS_FAIL, XENBUS_WAIT,
+		  XENBUS_WAIT },
 		/* CLOSE: done once the backend closes (or is gone). */
 		{ XENBUS_GO, XENBUS_GO, XENBUS_WAIT, XENBUS_WAIT, XENBUS_WAIT,
-		  XENBUS_WAIT, XENBUS_GO, XENBUS_GO, XENBUS_WAIT,
-		  XENBUS_WAIT },
+		  XENBUS_WAIT, XENBUS_GO, XENBUS_GO, XENBUS_WAIT, XENBUS_WAIT },
 		/* CLOSED: done once the backend let go (or waits anew). */
 		{ XENBUS_GO, XENBUS_GO, XENBUS_WAIT, XENBUS_GO, XENBUS_WAIT,
 		  XENBUS_WAIT, XENBUS_WAIT, XENBUS_GO, XENBUS_WAIT,
@@ -51,8 +50,8 @@ int main(void)
 	/* Unknown states fail the device; while closing, they are waited
 	 * out (the backend overwrites them when it closes). */
 	for (int p = 0; p < 5; p++) {
-		enum xenbus_step want = p >= XENBUS_PHASE_CLOSE ? XENBUS_WAIT
-								: XENBUS_FAIL;
+		enum xenbus_step want =
+			p >= XENBUS_PHASE_CLOSE ? XENBUS_WAIT : XENBUS_FAIL;
 
 		CHECK_EQ(step((enum xenbus_phase)p, 9), want);
 		CHECK_EQ(step((enum xenbus_phase)p, 99), want);

@@ -40,7 +40,7 @@ static void test_request_ring(void)
 	CHECK_EQ(n, XENSTORE_RING_SIZE);
 	CHECK_EQ(intf.req_prod, XENSTORE_RING_SIZE);
 	CHECK_EQ(xs_ring_write(&intf, big, 10), 0); /* full */
-	intf.req_cons = 1000;			     /* the daemon read */
+	intf.req_cons = 1000;			    /* the daemon read */
 	CHECK_EQ(xs_ring_write(&intf, big + n, sizeof(big) - n), 476);
 	CHECK_EQ(intf.req_prod, 1500);
 	for (int i = 0; i < 1500; i++)
@@ -155,7 +155,11 @@ static void test_build(void)
 	memcpy(&h, buf, sizeof(h));
 	CHECK_EQ(h.len, 19 + 1);
 	CHECK_EQ(h.tx_id, 42);
-	CHECK_EQ(memcmp(buf + sizeof(h), "device/vbd/1/state\0" "3", 20), 0);
+	CHECK_EQ(memcmp(buf + sizeof(h),
+			"device/vbd/1/state\0"
+			"3",
+			20),
+		 0);
 	CHECK_EQ(n, (int)(sizeof(h) + 20));
 	/* Too long for the buffer, or for the protocol. */
 	CHECK_EQ(xs_request_build(buf, 20, XS_READ, 1, 0, read_args, 1, false),
@@ -166,8 +170,8 @@ static void test_build(void)
 		const char *args[] = { huge };
 
 		memset(huge, 'p', XENSTORE_PAYLOAD_MAX);
-		CHECK_EQ(xs_request_build(out, sizeof(out), XS_READ, 1, 0,
-					  args, 1, false),
+		CHECK_EQ(xs_request_build(out, sizeof(out), XS_READ, 1, 0, args,
+					  1, false),
 			 -E2BIG); /* 4096 + NUL */
 		CHECK_EQ(xs_request_build(out, sizeof(out), XS_WRITE, 1, 0,
 					  args, 1, true),
@@ -177,7 +181,9 @@ static void test_build(void)
 
 static void test_payloads(void)
 {
-	const char dir[] = "0\0" "51712\0" "x";
+	const char dir[] = "0\0"
+			   "51712\0"
+			   "x";
 	const char *path, *token;
 	uint32_t off = 0;
 	uint64_t v;
