@@ -35,6 +35,10 @@ void mem_init(unsigned int ncpus);
  * heaps (after mmu_init). */
 void mem_add_mapped(uint64_t old_limit);
 
+/* Bytes of page tables the calling CPU allocated (splitting large pages
+ * for guard pages); they stay for good and are not application memory. */
+uint64_t mmu_table_bytes(void);
+
 /* The end of the identity map: physical memory below it is mapped. */
 uint64_t mmu_mapped_limit(void);
 

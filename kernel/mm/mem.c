@@ -182,7 +182,8 @@ int mem_stats(struct mem_stats *out)
 	*out = (struct mem_stats){
 		.total_bytes = st.total_bytes,
 		.free_bytes = st.free_bytes,
-		.in_use_bytes = st.in_use_bytes,
+		.in_use_bytes = st.in_use_bytes - mmu_table_bytes(),
+		.page_table_bytes = mmu_table_bytes(),
 		.peak_in_use_bytes = st.peak_in_use_bytes,
 		.allocs = st.allocs,
 		.frees = st.frees,

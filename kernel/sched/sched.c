@@ -143,7 +143,8 @@ static void make_ready(struct thread *t)
 {
 	struct cpu *c = t->cpu;
 
-	if (t->state == THREAD_SLEEPING)
+	if (t->state == THREAD_SLEEPING ||
+	    (t->state == THREAD_BLOCKED && t->wake_tsc))
 		list_remove(&c->sleepers, t);
 	t->state = THREAD_READY;
 	list_push(&c->runq, t);
@@ -151,10 +152,12 @@ static void make_ready(struct thread *t)
 
 static void local_wake(struct thread *t)
 {
-	if (t->state == THREAD_BLOCKED)
+	if (t->state == THREAD_BLOCKED) {
 		make_ready(t);
-	else if (t->state != THREAD_DEAD)
+		t->woken = true;
+	} else if (t->state != THREAD_DEAD) {
 		t->wake_pending = true;
+	}
 }
 
 void sched_post(unsigned int cpu, struct msg *m)
@@ -455,16 +458,32 @@ void thread_yield(void)
 	schedule();
 }
 
-void sched_block(void)
+int thread_wait(uint64_t deadline_ns)
 {
 	struct thread *t = thread_self();
 
 	if (t->wake_pending) {
 		t->wake_pending = false;
-		return;
+		return 0;
 	}
+	t->woken = false;
 	t->state = THREAD_BLOCKED;
+	t->wake_tsc = deadline_ns ? time_ns_to_tsc(deadline_ns) : 0;
+	if (t->wake_tsc)
+		sleepers_insert(t->cpu, t);
 	schedule();
+	t->wake_tsc = 0;
+	return t->woken ? 0 : -ETIMEDOUT;
+}
+
+void thread_wake(struct thread *t)
+{
+	sched_wake(t);
+}
+
+void sched_block(void)
+{
+	(void)thread_wait(0);
 }
 
 void thread_sleep_until(uint64_t deadline_ns)
@@ -475,6 +494,7 @@ void thread_sleep_until(uint64_t deadline_ns)
 	t->state = THREAD_SLEEPING;
 	sleepers_insert(t->cpu, t);
 	schedule();
+	t->wake_tsc = 0;
 }
 
 void thread_sleep_us(uint64_t us)

@@ -18,7 +18,7 @@
 enum thread_state {
 	THREAD_READY = 1,
 	THREAD_RUNNING,
-	THREAD_BLOCKED,	 /* until sched_wake */
+	THREAD_BLOCKED,	 /* until sched_wake, or wake_tsc if nonzero */
 	THREAD_SLEEPING, /* until its wake_tsc */
 	THREAD_DEAD,
 };
@@ -30,6 +30,7 @@ struct thread {
 	struct cpu *cpu;
 	enum thread_state state;
 	bool wake_pending; /* a wake arrived while not blocked */
+	bool woken;	   /* the last block ended by a wake, not a timeout */
 	uint64_t wake_tsc;
 	thread_fn fn;
 	void *arg;

@@ -105,10 +105,26 @@ void lapic_send_startup_all(uint8_t page)
 	send_icr(0, 0xc4600 | page);
 }
 
+/* A (TSC, APIC count) pair read close together: retried while the two
+ * reads are more than ~20 us apart, at most a few times. */
+static void sample(uint64_t *tsc, uint64_t *count)
+{
+	uint64_t limit = time_tsc_hz() / 50000;
+
+	for (int tries = 0; tries < 16; tries++) {
+		uint64_t a = rdtsc();
+		*count = rd(REG_TIMER_CUR);
+		uint64_t b = rdtsc();
+		*tsc = a + (b - a) / 2;
+		if (b - a <= limit)
+			return;
+	}
+}
+
 void lapic_timer_init(void)
 {
 	uint32_t r[4];
-	uint64_t t0, ticks;
+	uint64_t tsc0, tsc1, cnt0, cnt1, ticks;
 
 	cpuid(1, 0, r);
 	tsc_deadline = (r[2] >> 24) & 1;
@@ -116,17 +132,21 @@ void lapic_timer_init(void)
 		wr(REG_LVT_TIMER, LVT_TSC_DEADLINE | LAPIC_TIMER_VECTOR);
 		return;
 	}
-	/* Count down from the maximum for 2 ms of TSC time. */
+	/* Count down from the maximum for 2 ms of TSC time. Each end is a
+	 * (TSC, count) pair read back to back; a pair whose reads were far
+	 * apart (the host paused this vCPU in between) is taken again, or the
+	 * ratio, and every timer armed with it, would be off by the pause. */
 	wr(REG_TIMER_DIV, 0x3); /* divide by 16 */
 	wr(REG_LVT_TIMER, LVT_MASKED | LAPIC_TIMER_VECTOR);
 	wr(REG_TIMER_INIT, 0xffffffffu);
-	t0 = time_now_ns();
-	while (time_now_ns() - t0 < 2000000)
+	sample(&tsc0, &cnt0);
+	while (rdtsc() - tsc0 < time_tsc_hz() / 500)
 		cpu_relax();
-	ticks = 0xffffffffu - rd(REG_TIMER_CUR);
+	sample(&tsc1, &cnt1);
 	wr(REG_TIMER_INIT, 0);
-	/* APIC ticks per 2 ms over TSC ticks per 2 ms */
-	apic_mult = (ticks << 32) / (time_tsc_hz() / 500);
+	ticks = cnt0 - cnt1;
+	/* APIC ticks per TSC tick, 32.32 fixed point */
+	apic_mult = tsc1 > tsc0 ? (ticks << 32) / (tsc1 - tsc0) : 0;
 	if (apic_mult == 0)
 		apic_mult = 1ull << 32; /* a broken timer: assume the TSC rate */
 	wr(REG_LVT_TIMER, LAPIC_TIMER_VECTOR);

@@ -18,6 +18,7 @@
 
 #include <torito/boot.h>
 #include <torito/console.h>
+#include <torito/cpu.h>
 #include <torito/mem.h>
 #include <torito/panic.h>
 
@@ -40,6 +41,7 @@ extern char __image_start[], __text_end[], __rodata_end[], __image_end[];
 extern char boot_stack_guard[];
 
 static uint64_t mapped_limit = 4 * GIB; /* boot.asm's map */
+static uint64_t table_bytes[CPU_MAX];	 /* page tables each CPU allocated */
 static uint64_t nx_bit;			 /* PTE_NX if EFER.NXE is on */
 
 static void invlpg(uintptr_t va)
@@ -69,6 +71,7 @@ static void split(_Atomic uint64_t *e, uint64_t old, uint64_t size)
 	uint64_t *t = mem_zalloc(4096, 4096);
 
 	BUG_ON(!t); /* page tables are tiny next to any heap */
+	table_bytes[cpu_id()] += 4096;
 	if (sub == 4096)
 		flags &= ~PTE_PS; /* 4 KiB entries have no PS bit */
 	for (int i = 0; i < 512; i++)
@@ -76,7 +79,15 @@ static void split(_Atomic uint64_t *e, uint64_t old, uint64_t size)
 	/* The table itself must allow everything its entries allow. */
 	if (!atomic_compare_exchange_strong(e, &old,
 					    virt_to_phys(t) | PTE_P | PTE_RW))
+	{
 		mem_free(t); /* another CPU split it first */
+		table_bytes[cpu_id()] -= 4096;
+	}
+}
+
+uint64_t mmu_table_bytes(void)
+{
+	return table_bytes[cpu_id()];
 }
 
 /* The 4 KiB entry for va under root, splitting large pages on the way. */

@@ -18,7 +18,11 @@
 #include <torito/compiler.h>
 
 /* Init stages, run in order on CPU 0 by kernel_entry. */
-#define INIT_PLATFORM 1 /* after hypervisor detection: consoles, hypercalls */
+#define INIT_EARLY 0	/* right after hypervisor detection, on the boot page
+			   tables, before memory and interrupts exist: consoles
+			   that need neither (Xen's PV console) */
+#define INIT_PLATFORM 1 /* memory, paging and interrupt vectors are up:
+			   hypercall setup, shared pages, the TSC rate */
 #define INIT_DEVICES 2	/* buses are up: probe devices */
 
 struct init_entry {
@@ -61,7 +65,7 @@ typedef void (*irq_handler_fn)(void *ctx);
 
 /*
  * Allocates an interrupt vector on the calling CPU for fn(ctx). Returns the
- * vector (48..239) or -ENOSPC.
+ * vector (50..239; lower ones are the kernel's) or -ENOSPC.
  */
 int irq_alloc_vector(irq_handler_fn fn, void *ctx) __must_check;
 

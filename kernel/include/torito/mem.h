@@ -31,6 +31,7 @@ struct mem_stats {
 	size_t total_bytes;	   /* RAM this CPU owns (data pages) */
 	size_t free_bytes;	   /* in free page runs */
 	size_t in_use_bytes;	   /* live blocks, rounded to their class */
+	size_t page_table_bytes;   /* kernel page tables (not in in_use) */
 	size_t peak_in_use_bytes;  /* highest in_use_bytes so far */
 	uint64_t allocs, frees;	   /* counts since boot */
 	uint64_t remote_frees;	   /* frees that came home from other CPUs */

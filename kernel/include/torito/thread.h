@@ -67,14 +67,22 @@ void thread_sleep_us(uint64_t us);
  */
 void thread_sleep_until(uint64_t deadline_ns);
 
-/* Blocks the calling thread until thread_resume. */
-void thread_suspend(void);
+/*
+ * Blocks the calling thread until thread_wake(it) or until time_now_ns()
+ * reaches deadline_ns (0: no deadline). A wake that arrived while the
+ * thread was not waiting is remembered: the next wait returns at once.
+ * Returns 0 when woken, -ETIMEDOUT when the deadline passed first.
+ */
+int thread_wait(uint64_t deadline_ns);
 
 /*
- * Makes a suspended thread ready again. Any CPU, and interrupt handlers on
- * the thread's CPU. Resuming a thread that is not suspended is remembered:
- * its next thread_suspend returns at once.
+ * Ends t's thread_wait (or makes its next one return at once). Any CPU,
+ * and interrupt handlers on t's CPU. Never blocks.
  */
+void thread_wake(struct thread *t);
+
+/* thread_wait with no deadline / thread_wake, by their Toro names. */
+void thread_suspend(void);
 void thread_resume(struct thread *t);
 
 /* The calling thread. */
