@@ -148,8 +148,10 @@ static void tcp_listen_input(struct tcp_conn *l, const struct tcp_seg *g)
 	struct net_stack *s = l->sock.stack;
 	struct tcp_conn *c;
 
-	if (g->flags & TH_RST)
+	if (g->flags & TH_RST) {
+		s->stats.tcp_dropped++;
 		return;
+	}
 	if (g->flags & TH_ACK) {
 		tcp_no_socket(s, g);
 		return;
@@ -214,6 +216,7 @@ static void tcp_synsent_input(struct tcp_conn *c, const struct tcp_seg *g)
 	bool ack = g->flags & TH_ACK;
 
 	if (ack && (SEQ_LEQ(g->ack, c->iss) || SEQ_GT(g->ack, c->snd_max))) {
+		s->stats.tcp_bad_ack++;
 		if (!(g->flags & TH_RST))
 			tcp_send_rst_for(s, g);
 		return;
@@ -222,11 +225,15 @@ static void tcp_synsent_input(struct tcp_conn *c, const struct tcp_seg *g)
 		if (ack) {
 			s->stats.tcp_rst_in++;
 			tcp_closed(c, -ECONNREFUSED);
+		} else {
+			s->stats.tcp_rst_ignored++;
 		}
 		return;
 	}
-	if (!(g->flags & TH_SYN))
+	if (!(g->flags & TH_SYN)) {
+		s->stats.tcp_dropped++;
 		return;
+	}
 	c->irs = g->seq;
 	c->rcv_nxt = g->seq + 1;
 	c->rcv_adv = c->rcv_nxt;

@@ -137,8 +137,10 @@ static void test_tcp_basic(void)
 	CHECK_EQ(net_sock_peer(p.srv, &a), 0);
 	CHECK_EQ(a.ip, SIM_IP0);
 	CHECK_EQ(net_sock_recv(p.srv, buf, sizeof(buf)), -EAGAIN);
+	sim.node[1].last_notified = NULL;
 	CHECK_EQ(net_sock_send(p.cli, "GET /", 5), 5);
 	CHECK(sim_run_until(&sim, readable, NULL, p.srv, 1000));
+	CHECK(sim.node[1].last_notified == p.srv); /* the waiter is woken */
 	CHECK_EQ(net_sock_recv(p.srv, buf, sizeof(buf)), 5);
 	CHECK(memcmp(buf, "GET /", 5) == 0);
 	CHECK_EQ(net_sock_send(p.srv, "200 OK", 6), 6);

@@ -16,7 +16,7 @@
 
 /* What the tap saw last in each direction, and what it should drop. */
 struct watch {
-	uint32_t seq[2], ack[2], wnd[2];
+	uint32_t seq[2], ack[2], wnd[2], max_wnd[2];
 	uint8_t flags[2];
 	int syn_ws[2]; /* window scale option of the last SYN, -1 none */
 	int drop_data_from;  /* drop the Nth data segment from this node */
@@ -38,6 +38,8 @@ static bool tap(struct sim *sim, int from, const uint8_t *f, size_t len,
 	w->ack[from] = be32(t + 8);
 	w->flags[from] = t[13];
 	w->wnd[from] = be16(t + 14);
+	if (!(t[13] & 0x02) && w->wnd[from] > w->max_wnd[from])
+		w->max_wnd[from] = w->wnd[from];
 	w->segs[from]++;
 	if (t[13] & 0x02) {
 		w->syn_ws[from] = -1;
@@ -379,6 +381,9 @@ static void test_zero_window(void)
 	}
 	CHECK(memcmp(in, out, sizeof(in)) == 0);
 	CHECK(sim.now < 1000 + 10000 + 20000);
+	/* Never more window than the 4 KiB of buffer. */
+	CHECK(w.max_wnd[1] > 0);
+	CHECK(w.max_wnd[1] <= 4096);
 	pair_close(&p);
 	sim_run_for(&sim, 3000);
 	CHECK_EQ(sim_fini(&sim), 0);
