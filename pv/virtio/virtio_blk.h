@@ -33,7 +33,7 @@
 
 #define VIRTIO_BLK_SECTOR      512	    /* unit of the request header */
 #define VIRTIO_BLK_MAX_REQUEST (128u << 10) /* bytes per request */
-#define VIRTIO_BLK_TIMEOUT_MS  5000
+#define VIRTIO_BLK_TIMEOUT_MS 30000 /* a host fsync on a busy disk can take seconds */
 
 struct virtio_blk_req {
 	uint32_t type;
