@@ -88,6 +88,7 @@ __noreturn void kernel_entry(uint32_t magic, uint32_t info)
 	mmu_unmap_null_page();
 	null_page_mapped = false;
 	hypervisor_detect(&the_boot_info);
+	run_init_stage(INIT_EARLY);
 	irq_init();
 	sched_cpu_init(0, lapic_id());
 	mem_init(irq_madt.ncpus);
