@@ -1,13 +1,14 @@
 /*
- * Xen PVH platform bring-up, the one INIT_PLATFORM step of pv/xen. Under
- * Xen (boot_info()->hypervisor, then the CPUID base scan again to learn
- * the base leaf) it installs the hypercall page, makes the PV console ring
+ * Xen PVH platform bring-up. At INIT_EARLY, under Xen
+ * (boot_info()->hypervisor, then the CPUID base scan again to learn the
+ * base leaf), it installs the hypercall page, makes the PV console ring
  * the kernel console (or, where the domain has no PV console, Xen's log
- * through console_io or port 0xe9), maps shared_info with
- * XENMEM_add_to_physmap, gives the kernel the TSC rate from Xen's CPUID time
- * leaf (base + 3) or the pvclock in shared_info, installs SCHEDOP_shutdown as
- * the power-off backend, and starts the modules in order: event channels, grant
- * tables, xenstore. On any other machine it returns at once.
+ * through console_io or port 0xe9) and installs SCHEDOP_shutdown as the
+ * power-off backend. At INIT_PLATFORM, with memory and interrupt vectors
+ * up, it maps shared_info with XENMEM_add_to_physmap, gives the kernel the
+ * TSC rate from Xen's CPUID time leaf (base + 3) or the pvclock in
+ * shared_info, and starts the modules in order: event channels, grant
+ * tables, xenstore. On any other machine both steps return at once.
  *
  * Left out: VCPUOP_register_vcpu_info (vCPUs past 32 need it), live
  * migration and suspend/resume, PV clock as the time source (the kernel
@@ -169,7 +170,11 @@ static void print_version(void)
 		v & 0xffff, extra, cpuid_base);
 }
 
-static void xen_platform_init(void)
+/*
+ * INIT_EARLY: on the boot page tables, with no allocator and no interrupt
+ * vectors yet. Only what needs neither: hypercalls, the console, power-off.
+ */
+static void xen_early_init(void)
 {
 	int rc;
 
@@ -179,7 +184,8 @@ static void xen_platform_init(void)
 	if (!cpuid_base)
 		return;
 	hypercall_init(cpuid_base);
-	/* The PV console first, so every line below reaches `xl console`. */
+	/* The PV console first, so every line from here on reaches `xl
+	 * console`, including the kernel's own until INIT_PLATFORM. */
 	rc = xencons_init();
 	if (rc < 0)
 		xencons_debug_init();
@@ -187,6 +193,15 @@ static void xen_platform_init(void)
 	print_version();
 	if (rc < 0)
 		kprintf("xen: no PV console (%s)\n", errno_name(rc));
+}
+TORITO_INIT(INIT_EARLY, xen_early_init);
+
+static void xen_platform_init(void)
+{
+	int rc;
+
+	if (!cpuid_base)
+		return;
 	rc = map_shared_info();
 	if (rc < 0) {
 		kprintf("xen: cannot map shared_info (%s); no PV devices\n",
