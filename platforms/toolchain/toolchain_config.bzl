@@ -43,7 +43,10 @@ def _impl(ctx):
         ]),
         # Frame pointers keep the panic backtrace walkable.
         _flags("frame_pointers", _COMPILE, ["-fno-omit-frame-pointer"]),
-        _flags("optimize", _COMPILE, ["-O2", "-g"]),
+        # Size by default: most kernel code is cold (boot, buses, Xen
+        # setup). Hot paths (scheduler, heaps, network stack, virtqueues)
+        # add -O2 in their BUILD files; measured with //testing/bench:core.
+        _flags("optimize", _COMPILE, ["-Os", "-g"]),
         # Kernel libraries are alwayslink (link order never matters); the
         # linker then drops what nothing uses.
         _flags("gc_sections", _COMPILE, ["-ffunction-sections", "-fdata-sections"]),
