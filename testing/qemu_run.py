@@ -72,6 +72,14 @@ def qemu_command(args):
             cmd += ["-append", args.append]
     if not args.no_debug_exit:
         cmd += ["-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]
+    if getattr(args, "net_user", None):
+        # QEMU user networking (DHCP gives the guest 10.0.2.15), with
+        # host 127.0.0.1:HOST forwarded to guest port GUEST.
+        fwd = ",".join("hostfwd=tcp:127.0.0.1:%s-:%s" % tuple(f.split(":"))
+                       for f in args.net_user.split(",") if f)
+        cmd += ["-netdev", "user,id=n0" + ("," + fwd if fwd else "")]
+        nic = "virtio-net-device" if args.machine == "microvm" else "virtio-net-pci"
+        cmd += ["-device", nic + ",netdev=n0"]
     cmd += args.qemu_arg or []
     return cmd
 
@@ -88,6 +96,9 @@ def add_common(p):
                    help="leave out isa-debug-exit (tests ACPI power-off)")
     p.add_argument("--qemu-arg", action="append",
                    help="extra QEMU argument (repeatable)")
+    p.add_argument("--net-user", metavar="HOST:GUEST[,...]",
+                   help="a virtio-net NIC on QEMU user networking, forwarding "
+                        "127.0.0.1:HOST to the guest's port GUEST")
 
 
 def cmd_run(args):
