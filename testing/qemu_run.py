@@ -2,7 +2,8 @@
 """Boot a Torito image in QEMU: interactively, under gdb, or as a test.
 
 One place knows how to build QEMU command lines for Torito's machines:
-  pc       QEMU pc, PVH boot through -kernel
+  pc       QEMU pc (i440fx), PVH boot through -kernel
+  q35      QEMU q35 (PCIe, ECAM), PVH boot through -kernel
   microvm  QEMU microvm, PVH boot through -kernel
   iso      QEMU pc booting the GRUB2 ISO (multiboot2)
 
@@ -58,6 +59,8 @@ def qemu_command(args):
     cmd += ["-accel", accel]
     if args.machine == "microvm":
         cmd += ["-machine", "microvm,rtc=on,pit=on,pic=on,isa-serial=on"]
+    elif args.machine == "q35":
+        cmd += ["-machine", "q35"]
     else:
         cmd += ["-machine", "pc"]
     if args.machine == "iso":
@@ -85,7 +88,8 @@ def qemu_command(args):
 
 
 def add_common(p):
-    p.add_argument("--machine", choices=["pc", "microvm", "iso"], default="pc")
+    p.add_argument("--machine", choices=["pc", "q35", "microvm", "iso"],
+                   default="pc")
     p.add_argument("--kernel", help="image ELF (pc, microvm)")
     p.add_argument("--iso", help="image ISO (iso)")
     p.add_argument("--append", default="", help="kernel command line")

@@ -275,3 +275,31 @@ int acpi_parse_madt(uint64_t rsdp, phys_map_fn map, void *ctx,
 	}
 	return 0;
 }
+
+int acpi_parse_mcfg(uint64_t rsdp, phys_map_fn map, void *ctx,
+		    struct acpi_ecam *out)
+{
+	const uint8_t *mcfg;
+	uint32_t len;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (!rsdp_valid(rsdp, map, ctx))
+		return -EBADMSG;
+	rc = find_table(rsdp, map, ctx, "MCFG", &mcfg);
+	if (rc < 0)
+		return rc;
+	len = rd32(mcfg + 4);
+	/* Header (36) + 8 reserved, then 16-byte allocation entries:
+	 * base (8), segment (2), start bus (1), end bus (1), reserved (4). */
+	for (uint32_t off = SDT_HEADER_LEN + 8; off + 16 <= len; off += 16) {
+		const uint8_t *e = mcfg + off;
+		if ((e[8] | e[9] << 8) != 0 || e[11] < e[10] || rd64(e) == 0)
+			continue;
+		out->base = rd64(e);
+		out->bus_start = e[10];
+		out->bus_end = e[11];
+		return 0;
+	}
+	return -ENOENT;
+}

@@ -79,4 +79,17 @@ int acpi_parse_poweroff(uint64_t rsdp, phys_map_fn map, void *ctx,
 int acpi_find_dsdt(uint64_t rsdp, phys_map_fn map, void *ctx,
 		   const uint8_t **dsdt) __must_check;
 
+/* PCI Express memory-mapped configuration (ECAM) for segment 0. */
+struct acpi_ecam {
+	uint64_t base; /* address of bus 0's configuration space */
+	uint8_t bus_start, bus_end;
+};
+
+/*
+ * Reads the MCFG's entry for PCI segment 0. Returns 0, -ENOENT (no MCFG or
+ * no segment-0 entry), -EBADMSG (a table fails its checks).
+ */
+int acpi_parse_mcfg(uint64_t rsdp, phys_map_fn map, void *ctx,
+		    struct acpi_ecam *out) __must_check;
+
 #endif /* TORITO_KERNEL_ACPI_ACPI_H */

@@ -1,6 +1,8 @@
 /*
- * PCI: the bus scan, configuration space through mechanism #1 (ports
- * 0xcf8/0xcfc), BAR sizing, MSI-X, legacy INTx, and the driver table.
+ * PCI: the bus scan, configuration space through ECAM (memory mapped,
+ * from the ACPI MCFG, one access per read: q35 and real PCIe machines) or
+ * mechanism #1 (ports 0xcf8/0xcfc, two accesses: pc/i440fx), BAR sizing,
+ * MSI-X, legacy INTx, and the driver table.
  * bus.c calls pci_scan at INIT_DEVICES; drivers reach the rest through
  * torito/pci.h.
  *
@@ -9,14 +11,15 @@
  * configuration reads instead of the 8192 a brute-force sweep takes,
  * which matters under nested KVM where each is a VM exit. BARs are taken
  * as the firmware (SeaBIOS, OVMF, qboot) assigned them; nothing is
- * reassigned. Left out: ECAM and the PCIe extended configuration space,
- * multiple host bridges (root buses other than 0), MSI (only MSI-X), hot
+ * reassigned. Left out: the PCIe extended configuration space (ECAM maps
+ * it, but nothing reads past offset 255 yet), multiple host bridges (root buses other than 0), MSI (only MSI-X), hot
  * plug, and mapping BARs beyond the kernel's identity map (all RAM, at
  * least 4 GiB, in 1 GiB steps): such a BAR is refused with a log line.
  */
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <torito/boot.h>
 #include <torito/console.h>
 #include <torito/driver.h>
 #include <torito/errno.h>
@@ -24,6 +27,7 @@
 #include <torito/string.h>
 
 #include "kernel/arch/x86_64/cpu.h"
+#include "kernel/acpi/acpi.h"
 #include "kernel/bus/bus.h"
 #include "kernel/kernel.h"
 
@@ -54,6 +58,8 @@ extern const struct pci_driver __start_torito_pci_drivers[]
 extern const struct pci_driver __stop_torito_pci_drivers[]
 	__attribute__((weak));
 
+static struct acpi_ecam ecam; /* base 0: use the ports */
+
 static uint32_t cfg_address(uint8_t bus, uint8_t slot, uint8_t func,
 			    uint16_t off)
 {
@@ -61,9 +67,25 @@ static uint32_t cfg_address(uint8_t bus, uint8_t slot, uint8_t func,
 	       (uint32_t)func << 8 | (off & 0xfc);
 }
 
+/* The ECAM address of a register, or NULL when ECAM does not cover bus. */
+static volatile void *ecam_ptr(uint8_t bus, uint8_t slot, uint8_t func,
+			       uint16_t off)
+{
+	if (!ecam.base || bus < ecam.bus_start || bus > ecam.bus_end)
+		return NULL;
+	return (volatile void *)(uintptr_t)(ecam.base +
+					    ((uint64_t)(bus - ecam.bus_start) << 20 |
+					     (uint64_t)slot << 15 |
+					     (uint64_t)func << 12 | (off & 0xfff)));
+}
+
 static uint32_t raw_read32(uint8_t bus, uint8_t slot, uint8_t func,
 			   uint16_t off)
 {
+	volatile uint32_t *p = ecam_ptr(bus, slot, func, off & ~3u);
+
+	if (p)
+		return *p;
 	outl(CONFIG_ADDRESS, cfg_address(bus, slot, func, off));
 	return inl(CONFIG_DATA);
 }
@@ -71,12 +93,20 @@ static uint32_t raw_read32(uint8_t bus, uint8_t slot, uint8_t func,
 static uint16_t raw_read16(uint8_t bus, uint8_t slot, uint8_t func,
 			   uint16_t off)
 {
+	volatile uint16_t *p = ecam_ptr(bus, slot, func, off & ~1u);
+
+	if (p)
+		return *p;
 	outl(CONFIG_ADDRESS, cfg_address(bus, slot, func, off));
 	return inw(CONFIG_DATA + (off & 2));
 }
 
 static uint8_t raw_read8(uint8_t bus, uint8_t slot, uint8_t func, uint16_t off)
 {
+	volatile uint8_t *p = ecam_ptr(bus, slot, func, off);
+
+	if (p)
+		return *p;
 	outl(CONFIG_ADDRESS, cfg_address(bus, slot, func, off));
 	return inb(CONFIG_DATA + (off & 3));
 }
@@ -98,20 +128,55 @@ uint32_t pci_cfg_read32(const struct pci_dev *d, uint16_t off)
 
 void pci_cfg_write8(const struct pci_dev *d, uint16_t off, uint8_t v)
 {
+	volatile uint8_t *p = ecam_ptr(d->bus, d->slot, d->func, off);
+
+	if (p) {
+		*p = v;
+		return;
+	}
 	outl(CONFIG_ADDRESS, cfg_address(d->bus, d->slot, d->func, off));
 	outb(CONFIG_DATA + (off & 3), v);
 }
 
 void pci_cfg_write16(const struct pci_dev *d, uint16_t off, uint16_t v)
 {
+	volatile uint16_t *p = ecam_ptr(d->bus, d->slot, d->func, off & ~1u);
+
+	if (p) {
+		*p = v;
+		return;
+	}
 	outl(CONFIG_ADDRESS, cfg_address(d->bus, d->slot, d->func, off));
 	outw(CONFIG_DATA + (off & 2), v);
 }
 
 void pci_cfg_write32(const struct pci_dev *d, uint16_t off, uint32_t v)
 {
+	volatile uint32_t *p = ecam_ptr(d->bus, d->slot, d->func, off & ~3u);
+
+	if (p) {
+		*p = v;
+		return;
+	}
 	outl(CONFIG_ADDRESS, cfg_address(d->bus, d->slot, d->func, off));
 	outl(CONFIG_DATA, v);
+}
+
+/* Uses ECAM when the MCFG offers one inside the identity map. */
+static void ecam_init(void)
+{
+	uint64_t rsdp = acpi_find_rsdp(boot_info()->rsdp, phys_map, NULL);
+	struct acpi_ecam e;
+
+	if (!rsdp || acpi_parse_mcfg(rsdp, phys_map, NULL, &e) < 0)
+		return;
+	uint64_t size = ((uint64_t)(e.bus_end - e.bus_start) + 1) << 20;
+	if (e.base + size > mmu_mapped_limit() || e.base + size < e.base) {
+		kprintf("pci: ECAM at 0x%lx is outside the map; using ports\n",
+			(unsigned long)e.base);
+		return;
+	}
+	ecam = e;
 }
 
 int pci_cap_next(const struct pci_dev *d, uint8_t id, uint8_t prev)
@@ -291,7 +356,8 @@ static void probe_device(struct pci_dev *d)
 
 void pci_scan(void)
 {
-	if (!pci_present())
+	ecam_init();
+	if (!ecam.base && !pci_present())
 		return;
 	scan_buses();
 	if (dropped)
@@ -299,8 +365,9 @@ void pci_scan(void)
 			dropped, PCI_MAX_DEVS);
 	for (unsigned int i = 0; i < ndevs; i++) {
 		struct pci_dev *d = &devs[i];
-		kprintf("%s %04x:%04x class %02x.%02x\n", d->name, d->vendor,
-			d->device, d->class_code, d->subclass);
+		kprintf("%s %04x:%04x class %02x.%02x%s\n", d->name, d->vendor,
+			d->device, d->class_code, d->subclass,
+			ecam.base ? " (ecam)" : "");
 	}
 	for (unsigned int i = 0; i < ndevs; i++)
 		probe_device(&devs[i]);

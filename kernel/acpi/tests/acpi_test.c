@@ -165,11 +165,44 @@ static void test_find_dsdt(void)
 	CHECK_EQ(acpi_find_dsdt(RSDP, test_map, NULL, &dsdt), -EBADMSG);
 }
 
+#define MCFG 0x5000
+
+static void test_mcfg(void)
+{
+	struct acpi_ecam ecam;
+	uint8_t entry[16] = { 0 };
+	uint64_t base = 0xb0000000;
+	uint32_t v;
+
+	build(0, 0);
+	CHECK_EQ(acpi_parse_mcfg(RSDP, test_map, NULL, &ecam), -ENOENT);
+	sdt(MCFG, "MCFG", 36 + 8 + 16);
+	memcpy(entry, &base, 8);
+	entry[10] = 0;
+	entry[11] = 255;
+	memcpy(mem + MCFG + 44, entry, 16);
+	fix_checksum(mem + MCFG, 60, 9);
+	v = MCFG;
+	memcpy(mem + RSDT + 36, &v, 4);
+	fix_checksum(mem + RSDT, 44, 9);
+	CHECK_EQ(acpi_parse_mcfg(RSDP, test_map, NULL, &ecam), 0);
+	CHECK_EQ(ecam.base, 0xb0000000);
+	CHECK_EQ(ecam.bus_end, 255);
+	/* An entry whose end bus is below its start is ignored. */
+	mem[MCFG + 44 + 10] = 9;
+	mem[MCFG + 44 + 11] = 3;
+	fix_checksum(mem + MCFG, 60, 9);
+	CHECK_EQ(acpi_parse_mcfg(RSDP, test_map, NULL, &ecam), -ENOENT);
+	mem[MCFG + 20] ^= 0xff; /* checksum broken */
+	CHECK_EQ(acpi_parse_mcfg(RSDP, test_map, NULL, &ecam), -EBADMSG);
+}
+
 int main(void)
 {
 	struct acpi_poweroff po;
 
 	test_madt();
+	test_mcfg();
 	test_find_dsdt();
 
 	build(0, 0);
