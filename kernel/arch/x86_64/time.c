@@ -16,9 +16,7 @@
 #include "kernel/arch/x86_64/timeinit.h"
 
 #define PIT_HZ 1193182u
-#define PIT_CH2 0x42
 #define PIT_CMD 0x43
-#define PIT_GATE 0x61
 #define CALIBRATE_MS 2
 #define MSR_KVM_SYSTEM_TIME_NEW 0x4b564d01
 #define KVM_FEATURE_CLOCKSOURCE2 (1u << 3)
@@ -78,25 +76,41 @@ static uint64_t kvm_tsc_hz(void)
 	return hz;
 }
 
+/* PIT channel 0's current count (latched, so both bytes belong together). */
+static uint16_t pit_ch0_count(void)
+{
+	outb(PIT_CMD, 0x00); /* latch ch0 */
+	uint8_t lo = inb(0x40);
+	return (uint16_t)(lo | inb(0x40) << 8);
+}
+
+/*
+ * Counts PIT channel 0 down for CALIBRATE_MS and compares with the TSC.
+ * Channel 0 and its read-back exist on every PC-compatible machine,
+ * including QEMU microvm, which has no port 0x61 gate for channel 2.
+ * Returns 0 if the counter does not move (no PIT).
+ */
 static uint64_t pit_tsc_hz(void)
 {
-	uint32_t count = PIT_HZ / (1000 / CALIBRATE_MS);
+	uint32_t want = PIT_HZ / (1000 / CALIBRATE_MS), elapsed = 0;
+	uint16_t last, now;
 	uint64_t t0, t1;
-	uint8_t gate = inb(PIT_GATE);
 	long spins = 0;
 
-	outb(PIT_GATE, (gate & ~0x02) | 0x01); /* gate on, speaker off */
-	outb(PIT_CMD, 0xb0);		       /* ch2, lo/hi, mode 0 */
-	outb(PIT_CH2, count & 0xff);
-	outb(PIT_CH2, count >> 8);
+	outb(PIT_CMD, 0x34); /* ch0, lo/hi, mode 2: counts down, reloads */
+	outb(0x40, 0xff);
+	outb(0x40, 0xff);
+	last = pit_ch0_count();
 	t0 = rdtsc();
-	while (!(inb(PIT_GATE) & 0x20)) {
-		if (++spins > 100000000L)
-			return 0; /* the PIT never counted down */
+	while (elapsed < want) {
+		now = pit_ch0_count();
+		elapsed += (uint16_t)(last - now); /* counts down, wraps */
+		last = now;
+		if (++spins > 10000000L)
+			return 0; /* the counter never moved */
 	}
 	t1 = rdtsc();
-	outb(PIT_GATE, gate);
-	return (t1 - t0) * (1000 / CALIBRATE_MS);
+	return (t1 - t0) * PIT_HZ / elapsed;
 }
 
 /*
@@ -107,8 +121,6 @@ static uint64_t pit_tsc_hz(void)
  */
 static void pit_stop(void)
 {
-	if (inb(PIT_GATE) == 0xff)
-		return; /* no PIT */
 	outb(PIT_CMD, 0x30); /* ch0, lo/hi, mode 0 */
 	outb(0x40, 0);
 	outb(0x40, 0);
