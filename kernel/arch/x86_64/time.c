@@ -106,8 +106,10 @@ static uint64_t pit_tsc_hz(void)
 		now = pit_ch0_count();
 		elapsed += (uint16_t)(last - now); /* counts down, wraps */
 		last = now;
-		if (++spins > 10000000L)
-			return 0; /* the counter never moved */
+		/* A counter that has not moved after this many reads (each a
+		 * port access, far slower than a PIT tick) is no PIT. */
+		if (++spins > 100000L && elapsed == 0)
+			return 0;
 	}
 	t1 = rdtsc();
 	return (t1 - t0) * PIT_HZ / elapsed;
