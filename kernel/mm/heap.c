@@ -7,14 +7,22 @@
  * portable C, host-tested with pthreads standing in for cores.
  *
  * Region layout: [header | page descriptors | pad to 4 KiB | data pages].
- * One descriptor per data page says what the page is:
+ * Pages from the region's frontier to its end form one implicit free run
+ * whose descriptors have never been written (they hold whatever the memory
+ * held, and nothing reads them): setting up a region writes its header only,
+ * so boot does not touch RAM in proportion to its size. When no binned run
+ * fits, pages are carved from the frontier (their descriptors are written
+ * then); a run freed next to the frontier moves it back down, so freeing
+ * everything returns a region to frontier == 0.
+ * Below the frontier, one descriptor per data page says what the page is:
  *   PAGE_FREE       head of a free run (npages, bin links); its last page is
  *                   PAGE_FREE_TAIL (npages too) so a freed neighbour finds it
  *   PAGE_LARGE      head of an allocated run (npages)
  *   PAGE_SLAB       a page cut into blocks of one class (free list, counts)
  *   PAGE_BODY       any other page (inside a run)
  * Invariants (heap_check() verifies them): only true run heads/tails carry
- * FREE/FREE_TAIL/LARGE marks, and no two free runs touch.
+ * FREE/FREE_TAIL/LARGE marks, no two free runs touch, no run crosses the
+ * frontier, and no free run ends at it (it would have been absorbed).
  *
  * Block words: a free slab block holds [next, FREE_TAG ^ addr]; a block on a
  * return queue holds [next, REMOTE_TAG ^ addr]. Mixing in the address means
@@ -25,7 +33,8 @@
  * Left out: per-cpu magazines and returning memory to a global pool (a core
  * never borrows another core's memory); size classes above 2048 bytes (those
  * take whole pages); a >4 KiB-aligned request may fail while an aligned hole
- * exists, because it asks for n + align - 1 pages.
+ * exists in a binned run, because it asks the bins for n + align - 1 pages
+ * (the frontier is checked exactly).
  */
 #include "kernel/mm/heap.h"
 
@@ -69,6 +78,9 @@ struct heap_region {
 	struct heap_region *next; /* the heap's region list */
 	uintptr_t start, end;	  /* data pages */
 	uint32_t npages;
+	/* Owned by the heap's CPU; no lock. Pages [frontier, npages) are free
+	 * and their descriptors are undefined: never read them. */
+	uint32_t frontier;
 	struct heap_page desc[];
 };
 
@@ -392,7 +404,8 @@ static uint32_t run_unmark(struct heap *h, struct heap_region *r, uint32_t i)
 	return n;
 }
 
-/* Frees pages [i, i + n) of r, merging with free neighbours. */
+/* Frees pages [i, i + n) of r (below its frontier), merging with free
+ * neighbours; a run that ends at the frontier moves the frontier down. */
 static void run_free(struct heap *h, struct heap_region *r, uint32_t i,
 		     uint32_t n)
 {
@@ -406,7 +419,12 @@ static void run_free(struct heap *h, struct heap_region *r, uint32_t i,
 			i = li;
 		}
 	}
-	if (i + n < r->npages && r->desc[i + n].kind == PAGE_FREE)
+	if (i + n == r->frontier) {
+		r->frontier = i;
+		h->st.free_bytes += (size_t)n << SHIFT;
+		return;
+	}
+	if (r->desc[i + n].kind == PAGE_FREE)
 		n += run_unmark(h, r, i + n);
 	run_mark(h, r, i, n);
 }
@@ -459,6 +477,54 @@ static struct heap_page *run_carve(struct heap *h, struct heap_page *d,
 	return a;
 }
 
+/* Cuts n pages at the first align-aligned address at or above the frontier
+ * of the first region with room, and returns their head descriptor, kind
+ * PAGE_BODY; or NULL. The pages skipped for alignment become a free run.
+ * Writes only the descriptors of the pages it takes. */
+static struct heap_page *frontier_carve(struct heap *h, uint32_t n,
+					uintptr_t align)
+{
+	for (struct heap_region *r = h->regions; r; r = r->next) {
+		uint32_t f = r->frontier, room = r->npages - f;
+		uintptr_t base = r->start + ((uintptr_t)f << SHIFT);
+		uint64_t lead = ((0 - base) & (align - 1)) >> SHIFT;
+
+		if (n > room || lead > room - n)
+			continue;
+		/* The pages' descriptors were undefined: make them body
+		 * pages, as heap_init() once made every page. */
+		for (uint32_t j = f; j < f + lead + n; j++)
+			r->desc[j].kind = PAGE_BODY;
+		r->frontier = f + (uint32_t)lead + n;
+		h->st.free_bytes -= (size_t)(lead + n) << SHIFT;
+		/* The page below f is in use (else it would be frontier). */
+		if (lead)
+			run_mark(h, r, f, (uint32_t)lead);
+		r->desc[f + lead].npages = n;
+		r->desc[f + lead].region = r;
+		return &r->desc[f + lead];
+	}
+	return NULL;
+}
+
+/* n pages at an align-aligned address: from a binned free run of at least
+ * need pages, else from a frontier; if neither has room, returns the cached
+ * empty slabs (heap_trim()) and tries once more. Head kind is PAGE_BODY. */
+static struct heap_page *pages_take(struct heap *h, uint32_t n, uint32_t need,
+				    uintptr_t align)
+{
+	for (int pass = 0;; pass++) {
+		struct heap_page *d = run_find(h, need);
+
+		if (d)
+			return run_carve(h, d, n, align);
+		d = frontier_carve(h, n, align);
+		if (d || pass)
+			return d;
+		heap_trim(h);
+	}
+}
+
 /* ---------------------------------------------------------------------- */
 /* Slabs.                                                                  */
 
@@ -488,15 +554,10 @@ static inline bool slab_full(const struct heap_page *d)
 
 static struct heap_page *slab_new(struct heap *h, unsigned int c)
 {
-	struct heap_page *d = run_find(h, 1);
+	struct heap_page *d = pages_take(h, 1, 1, PAGE);
 
-	if (!d) {
-		heap_trim(h);
-		d = run_find(h, 1);
-		if (!d)
-			return NULL;
-	}
-	d = run_carve(h, d, 1, PAGE);
+	if (!d)
+		return NULL;
 	d->kind = PAGE_SLAB;
 	d->cls = (uint8_t)c;
 	d->used = 0;
@@ -647,14 +708,10 @@ static void *large_alloc(struct heap *h, size_t size, size_t align)
 	need = n + align_pages - 1;
 	if (need > MAX_RUN_PAGES)
 		return NULL;
-	d = run_find(h, (uint32_t)need);
-	if (!d) {
-		heap_trim(h);
-		d = run_find(h, (uint32_t)need);
-		if (!d)
-			return NULL;
-	}
-	d = run_carve(h, d, (uint32_t)n, align > PAGE ? align : PAGE);
+	d = pages_take(h, (uint32_t)n, (uint32_t)need,
+		       align > PAGE ? align : PAGE);
+	if (!d)
+		return NULL;
 	d->kind = PAGE_LARGE;
 	p = page_addr(d->region, d);
 	tag_store(p, 0);
@@ -680,6 +737,7 @@ static void free_local(struct heap *h, uintptr_t p, bool remote)
 {
 	struct heap_region *r = region_of(h, p);
 	struct heap_page *d;
+	uint32_t i;
 
 	if (!r) {
 		fault(h, HEAP_FAULT_FOREIGN, p);
@@ -693,7 +751,18 @@ static void free_local(struct heap *h, uintptr_t p, bool remote)
 	 * as the double free it is. */
 	if (!remote && tag_load(p) == (REMOTE_TAG ^ p))
 		heap_drain_remote(h);
-	d = &r->desc[(p - r->start) >> SHIFT];
+	/* After the drain: it may have moved the frontier down. A page at
+	 * the frontier heads a free run, as a PAGE_FREE page does. */
+	i = (uint32_t)((p - r->start) >> SHIFT);
+	if (i >= r->frontier) {
+		fault(h,
+		      i == r->frontier && !(p & (PAGE - 1))
+			      ? HEAP_FAULT_DOUBLE
+			      : HEAP_FAULT_NOT_BLOCK,
+		      p);
+		return;
+	}
+	d = &r->desc[i];
 	if (d->kind == PAGE_SLAB) {
 		slab_free(h, d, p, remote);
 	} else if (d->kind == PAGE_LARGE && (p & (PAGE - 1)) == 0) {
@@ -795,14 +864,15 @@ static int region_add(struct heap *h, void *base, size_t size)
 	r->start = l.start;
 	r->end = l.start + (l.npages << SHIFT);
 	r->npages = (uint32_t)l.npages;
-	memset(r->desc, 0, l.npages * sizeof(struct heap_page));
+	/* Every page free above the frontier: no descriptor is written. */
+	r->frontier = 0;
 	registry_insert((unsigned int)slot, r);
 	registry_unlock();
 
 	r->next = h->regions;
 	h->regions = r;
 	h->st.total_bytes += l.npages << SHIFT;
-	run_mark(h, r, 0, (uint32_t)l.npages);
+	h->st.free_bytes += l.npages << SHIFT;
 	return 0;
 }
 
@@ -968,7 +1038,7 @@ size_t heap_block_size(const struct heap *h, const void *ptr)
 	const struct heap_region *r = region_of(h, p);
 	const struct heap_page *d;
 
-	if (!r || p < r->start)
+	if (!r || p < r->start || ((p - r->start) >> SHIFT) >= r->frontier)
 		return 0;
 	d = &r->desc[(p - r->start) >> SHIFT];
 	if (d->kind == PAGE_LARGE && !(p & (PAGE - 1)))
@@ -982,16 +1052,19 @@ size_t heap_block_size(const struct heap *h, const void *ptr)
 void heap_get_stats(const struct heap *h, struct heap_stats *out)
 {
 	const struct heap_page *d;
+	uint32_t most = 0;
 
 	*out = h->st;
 	out->bad_frees +=
 		atomic_load_explicit(&h->remote_rejects, memory_order_relaxed);
-	out->largest_free_bytes = 0;
-	if (!h->bin_mask)
-		return;
-	for (d = h->bins[bin_of(h->bin_mask)]; d; d = d->next)
-		if (((size_t)d->npages << SHIFT) > out->largest_free_bytes)
-			out->largest_free_bytes = (size_t)d->npages << SHIFT;
+	for (const struct heap_region *r = h->regions; r; r = r->next)
+		if (r->npages - r->frontier > most)
+			most = r->npages - r->frontier;
+	if (h->bin_mask)
+		for (d = h->bins[bin_of(h->bin_mask)]; d; d = d->next)
+			if (d->npages > most)
+				most = d->npages;
+	out->largest_free_bytes = (size_t)most << SHIFT;
 }
 
 /* ---------------------------------------------------------------------- */
@@ -1031,16 +1104,19 @@ static bool check_slab(const struct heap_page *d, uintptr_t page,
 	return true;
 }
 
+/* Walks the runs below r's frontier (never the descriptors above it). */
 static bool check_region(const struct heap_region *r, struct check_sums *s)
 {
 	bool prev_free = false;
 
-	for (uint32_t i = 0; i < r->npages;) {
+	if (r->frontier > r->npages)
+		return false;
+	for (uint32_t i = 0; i < r->frontier;) {
 		const struct heap_page *d = &r->desc[i];
 		uint32_t n = d->kind == PAGE_SLAB ? 1 : d->npages;
 
 		if (d->kind == PAGE_BODY || d->kind == PAGE_FREE_TAIL ||
-		    n == 0 || n > r->npages - i || !check_body(r, i, n))
+		    n == 0 || n > r->frontier - i || !check_body(r, i, n))
 			return false;
 		if (d->kind == PAGE_FREE) {
 			if (prev_free || d->region != r ||
@@ -1061,7 +1137,9 @@ static bool check_region(const struct heap_region *r, struct check_sums *s)
 		prev_free = d->kind == PAGE_FREE;
 		i += n;
 	}
-	return true;
+	/* A free run touching the frontier should have been absorbed. */
+	s->free_bytes += (size_t)(r->npages - r->frontier) << SHIFT;
+	return !prev_free;
 }
 
 static bool check_lists(const struct heap *h, struct check_sums *s)

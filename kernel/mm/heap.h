@@ -17,12 +17,18 @@
  * and coalesced with their neighbours on free, so memory returns to one run
  * per region once everything is freed.
  *
- * Finding the home of a pointer. Each region begins with a header and an
- * array of page descriptors (40 bytes per 4 KiB page, about 1%); the header
- * names its heap and cpu. Every region is entered in one global, sorted
- * registry, so heap_of(p) is a binary search over regions plus one header
- * read, and needs no per-block header. The kernel's kfree() is
- * heap_free_any(this_cpu_heap, p).
+ * Setup touches O(1) memory. Under emulation or nested virtualisation the
+ * first touch of a page is what costs, so a region is set up by writing its
+ * header only: its pages start as one implicit free run above a "frontier",
+ * a page's descriptor is written when the page is carved off the frontier,
+ * and a run freed next to the frontier moves it back down.
+ *
+ * Finding the home of a pointer. Each region begins with a header and room
+ * for an array of page descriptors (40 bytes per 4 KiB page, about 1%, only
+ * written below the frontier); the header names its heap and cpu. Every
+ * region is entered in one global, sorted registry, so heap_of(p) is a
+ * binary search over regions plus one header read, and needs no per-block
+ * header. The kernel's kfree() is heap_free_any(this_cpu_heap, p).
  *
  * Errors in frees (foreign pointer, interior pointer, double free, a freed
  * block written after free) are detected where cheap (descriptor state bits,
@@ -119,7 +125,9 @@ struct heap {
  * Makes h a heap of cpu over [base, base + size). The region may have any
  * alignment: it is rounded inward to whole pages after the region header
  * and page descriptors are placed at its start. The region is entered in the
- * global registry (see heap_of()).
+ * global registry (see heap_of()). Writes only the region header (one cache
+ * line), whatever the size: the rest of the region is first written when
+ * heap_alloc() hands it out.
  * Returns 0; -EINVAL if h is NULL, the range wraps around, or fewer than one
  * data page fits; -EEXIST if the range overlaps a registered region; -ENOSPC
  * if the registry is full.
@@ -222,7 +230,8 @@ void heap_get_stats(const struct heap *h, struct heap_stats *out);
 
 /*
  * Checks every invariant of h (descriptor marks, coalescing, bins, slab
- * counts, byte totals); O(pages). Returns 0, or -EBADMSG at the first broken
+ * counts, byte totals, the frontiers); O(pages below the frontiers), and it
+ * reads nothing above them. Returns 0, or -EBADMSG at the first broken
  * one. For tests and debugging. Owner only.
  */
 int heap_check(const struct heap *h) __must_check;
