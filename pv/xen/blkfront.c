@@ -23,6 +23,9 @@
  * closed, grants revoked where the backend let go (held pages are leaked),
  * state Closing then Closed. Nothing panics.
  *
+ * CPUs: requests may come from any CPU (blk_dedicate); the first request
+ * from a CPU binds the event channel there, so its wait is woken.
+ *
  * Left out: indirect descriptors, multi-page rings, multi-queue,
  * feature-persistent, discard, reconnection, hot-plug after boot.
  */
@@ -31,6 +34,7 @@
 
 #include <torito/blkdev_driver.h>
 #include <torito/console.h>
+#include <torito/cpu.h>
 #include <torito/driver.h>
 #include <torito/errno.h>
 #include <torito/mem.h>
@@ -56,6 +60,7 @@ struct blkfront {
 	evtchn_port_t port;
 	bool have_port;
 	bool dead;
+	unsigned int cpu; /* the CPU its events go to */
 	uint8_t flush_op; /* 0: none */
 	uint32_t units;	  /* 512-byte units per blkdev sector */
 	/* Per slot: where its data goes in the caller's buffer. */
@@ -109,6 +114,16 @@ static void on_event(evtchn_port_t port, void *ctx)
 	(void)ctx;
 }
 
+/* The backend state changed (xenstore watch, any CPU): wake the CPU that
+ * may be waiting for this device, which then looks. */
+static void on_backend_change(void *ctx)
+{
+	struct blkfront *bf = ctx;
+
+	if (bf->have_port)
+		evtchn_trigger(bf->port);
+}
+
 static void kick(struct blkfront *bf, bool notify)
 {
 	if (notify)
@@ -160,13 +175,16 @@ static int finish_done(struct blkfront *bf, uint8_t op)
 	return err;
 }
 
-/* False (after shutting the device down) when the backend went away. */
+/* False (after shutting the device down) when the backend went away.
+ * Also brings the device's events to the calling CPU, which will wait. */
 static bool backend_ok(struct blkfront *bf)
 {
 	const char *why;
 
 	if (bf->dead)
 		return false;
+	if (bf->cpu != cpu_id() && evtchn_bind_here(bf->port) == 0)
+		bf->cpu = cpu_id();
 	if (xenbus_still_connected(&bf->bus, &why))
 		return true;
 	shutdown(bf, why);
@@ -389,7 +407,7 @@ static int attach(struct blkfront *bf, const char *id, const char **why)
 	*why = "incomplete device nodes";
 	if (xs_parse_u64(id, &handle) < 0 || handle > UINT16_MAX)
 		return -ENODEV;
-	rc = xenbus_dev_open(&bf->bus, "vbd", id, NULL, NULL);
+	rc = xenbus_dev_open(&bf->bus, "vbd", id, on_backend_change, bf);
 	if (rc < 0)
 		return rc;
 	rc = xenbus_wait(&bf->bus, XENBUS_PHASE_SETUP, SETUP_TIMEOUT_MS, why);

@@ -6,6 +6,8 @@
  * table to the frames asked for. Reference bookkeeping and the entry
  * protocol are in gnttab_table.c (portable, host-tested).
  *
+ * Any CPU may grant and revoke (a spinlock guards the table).
+ *
  * Left out: grant table v2, transfer grants, growing past GNTTAB_FRAMES.
  */
 #include <stdbool.h>
@@ -15,6 +17,7 @@
 #include <torito/errno.h>
 #include <torito/mem.h>
 
+#include "pv/xen/arch.h"
 #include "pv/xen/gnttab.h"
 #include "pv/xen/gnttab_table.h"
 #include "pv/xen/hypercall.h"
@@ -24,8 +27,26 @@
 #define GNTTAB_FRAMES	  4 /* 2048 references */
 #define ENTRIES_PER_FRAME (PAGE_SIZE / sizeof(grant_entry_v1_t))
 
-static struct gnttab_table table;
+static struct gnttab_table table; /* guarded by lock_word */
+static int lock_word;
 static bool ready;
+
+/* Devices on different CPUs grant and revoke: a short spinlock, with
+ * interrupts off so a handler on this CPU cannot spin on it. */
+static unsigned long lock(void)
+{
+	unsigned long flags = xen_irq_save();
+
+	while (__atomic_exchange_n(&lock_word, 1, __ATOMIC_ACQUIRE))
+		xen_cpu_relax();
+	return flags;
+}
+
+static void unlock(unsigned long flags)
+{
+	__atomic_store_n(&lock_word, 0, __ATOMIC_RELEASE);
+	xen_irq_restore(flags);
+}
 
 static int query_max_frames(uint32_t *max)
 {
@@ -85,15 +106,27 @@ int gnttab_grant_access(domid_t domid, uint64_t paddr, bool readonly)
 {
 	if (!ready)
 		return -ENODEV;
+	unsigned long flags;
+	int rc;
+
 	if ((paddr & (PAGE_SIZE - 1)) || paddr / PAGE_SIZE > UINT32_MAX)
 		return -EINVAL;
-	return gnttab_table_grant(&table, domid, (uint32_t)(paddr / PAGE_SIZE),
-				  readonly);
+	flags = lock();
+	rc = gnttab_table_grant(&table, domid, (uint32_t)(paddr / PAGE_SIZE),
+				readonly);
+	unlock(flags);
+	return rc;
 }
 
 int gnttab_end_access(grant_ref_t ref)
 {
+	unsigned long flags;
+	int rc;
+
 	if (!ready)
 		return -ENODEV;
-	return gnttab_table_revoke(&table, ref);
+	flags = lock();
+	rc = gnttab_table_revoke(&table, ref);
+	unlock(flags);
+	return rc;
 }

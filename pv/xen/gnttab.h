@@ -1,7 +1,7 @@
 /*
  * Grant tables v1 for frontends: let a backend domain access one of our
  * page frames, and take that access back. Private to pv/xen; bare metal.
- * Call from thread context on CPU 0 (no locking).
+ * Any CPU, thread context.
  */
 #ifndef TORITO_PV_XEN_GNTTAB_H
 #define TORITO_PV_XEN_GNTTAB_H

@@ -24,6 +24,12 @@
  * revoked where the backend let go (pages it still holds are leaked, not
  * reused), frontend state Closing then Closed. Nothing panics.
  *
+ * CPUs: the device is driven from its consumer's CPU (net_dedicate);
+ * netdev_set_notify there binds the event channel to that CPU, so the
+ * handler's netdev_event runs where the consumer's thread lives. A backend
+ * state change, seen by a xenstore watch on whichever CPU reads the ring,
+ * is passed on with evtchn_trigger.
+ *
  * Left out: multi-queue, scatter-gather and GSO, reconnecting after the
  * backend restarts, hot-plug after boot.
  */
@@ -116,14 +122,14 @@ static void on_event(evtchn_port_t port, void *ctx)
 		netdev_event(&nf->dev);
 }
 
-/* Interrupt context: the backend state changed; let the consumer poll,
- * which looks at it. */
+/* The backend state changed (xenstore watch, interrupts off, any CPU):
+ * raise our port on the consumer's CPU, whose poll then looks at it. */
 static void on_backend_change(void *ctx)
 {
 	struct netfront *nf = ctx;
 
-	if (nf->irq_on)
-		netdev_event(&nf->dev);
+	if (nf->have_port)
+		evtchn_trigger(nf->port);
 }
 
 static bool backend_ok(struct netfront *nf)
@@ -195,10 +201,14 @@ static void nf_irq_enable(struct netdev *d, bool on)
 	nf->irq_on = on;
 	if (nf->dead)
 		return;
-	if (on)
-		evtchn_unmask(nf->port);
-	else
+	if (!on) {
 		evtchn_mask(nf->port);
+		return;
+	}
+	/* Events go to the CPU that asks for them: the device's consumer. */
+	if (evtchn_bind_here(nf->port) < 0)
+		kprintf("netfront: %s: events stay on their CPU\n", d->name);
+	evtchn_unmask(nf->port);
 }
 
 static const struct netdev_ops netfront_ops = {

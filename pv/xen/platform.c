@@ -209,7 +209,7 @@ static void xen_platform_init(void)
 		return;
 	}
 	set_tsc_rate();
-	rc = evtchn_init();
+	rc = evtchn_init_cpu();
 	if (rc < 0) {
 		kprintf("xen: no event channel upcall (%s); no PV devices\n",
 			errno_name(rc));

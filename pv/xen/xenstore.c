@@ -1,13 +1,16 @@
 /*
  * xenstore client over the shared ring (HVM_PARAM_STORE_PFN), with the
- * wire format in xs_wire.c. One request is outstanding at a time: the
- * caller writes it into the request ring (waiting for space, since a
- * message may be longer than the 1 KiB ring), then waits in blkdev_wait
- * (the CPU halts until the xenstore event channel fires) for the reply
- * with its req_id. The event handler is the ring's reader: it assembles
- * messages, hands the awaited reply to the waiter, and calls the watch
- * callbacks for XS_WATCH_EVENT. Thread-side code reads the ring too, with
- * interrupts off, so a lost event only costs time, never the reply.
+ * wire format in xs_wire.c. Any CPU may make requests, one at a time
+ * domain-wide: the caller takes ownership, writes its request into the
+ * request ring (waiting for space, since a message may be longer than the
+ * 1 KiB ring), then waits in blkdev_wait (the CPU halts) for the reply with
+ * its req_id. Whoever looks at the ring reads it: the xenstore event
+ * channel's handler (on CPU 0), or the waiting thread itself. The reader
+ * assembles messages, hands the awaited reply over, and calls the watch
+ * callbacks for XS_WATCH_EVENT. A spinlock with interrupts off guards the
+ * ring and that state: xenstore is one shared service, not a per-CPU one.
+ * When the handler finds the reply for a requester on another CPU, it
+ * kicks that CPU out of its halt.
  *
  * A daemon that breaks the protocol (oversize message, impossible
  * indices) makes the connection unusable: every later request fails with
@@ -22,9 +25,11 @@
 
 #include <torito/blkdev_driver.h>
 #include <torito/console.h>
+#include <torito/cpu.h>
 #include <torito/errno.h>
 #include <torito/mem.h>
 #include <torito/string.h>
+#include <torito/time.h>
 
 #include "pv/xen/arch.h"
 #include "pv/xen/evtchn.h"
@@ -37,26 +42,43 @@
 
 static struct xenstore_domain_interface *intf;
 static evtchn_port_t port;
-static bool broken;
 
-/* Touched with interrupts off (by the handler, or by threads). */
+/* Guarded by lock (and interrupts off). */
+static int lock_word;
+static bool broken;
 static struct xs_reader reader;
 static uint32_t awaited_id; /* 0: none */
+static int waiter_cpu = -1; /* the CPU whose thread waits, -1: none */
 static bool reply_ready;
 static uint32_t reply_type, reply_len;
 static char reply[XENSTORE_PAYLOAD_MAX + 1];
 static uint64_t dropped_msgs;
-
 static struct {
 	xenstore_watch_fn fn;
 	void *ctx;
 	char path[XENSTORE_WATCH_PATH_MAX];
 } watches[XENSTORE_WATCH_MAX];
 
-/* Thread side only. */
+/* The CPU that owns the request machinery (-1: free), taken by CAS. The
+ * owner alone uses the fields below and reads reply once reply_ready. */
+static int owner = -1;
 static uint32_t next_id = 1;
-static bool busy;
 static char request_buf[XS_MSG_MAX];
+
+static unsigned long lock(void)
+{
+	unsigned long flags = xen_irq_save();
+
+	while (__atomic_exchange_n(&lock_word, 1, __ATOMIC_ACQUIRE))
+		xen_cpu_relax();
+	return flags;
+}
+
+static void unlock(unsigned long flags)
+{
+	__atomic_store_n(&lock_word, 0, __ATOMIC_RELEASE);
+	xen_irq_restore(flags);
+}
 
 static void watch_event(const char *body, uint32_t len)
 {
@@ -87,7 +109,7 @@ static void deliver(void)
 	}
 }
 
-/* Reads whatever the daemon wrote. Interrupts off. */
+/* Reads whatever the daemon wrote. Lock held. */
 static void drain(void)
 {
 	uint32_t cons = intf->rsp_cons;
@@ -106,11 +128,19 @@ static void drain(void)
 		evtchn_notify(port); /* the daemon may wait for room */
 }
 
+/* Interrupt context, on the CPU the xenstore port is bound to. */
 static void on_event(evtchn_port_t p, void *ctx)
 {
+	unsigned long flags = lock();
+	int waiter;
+
 	(void)p;
 	(void)ctx;
 	drain();
+	waiter = waiter_cpu;
+	unlock(flags);
+	if (waiter >= 0 && (unsigned int)waiter != cpu_id())
+		evtchn_kick_cpu((unsigned int)waiter);
 }
 
 int xenstore_init(void)
@@ -135,23 +165,27 @@ int xenstore_init(void)
 
 static bool reply_arrived(void *ctx)
 {
-	unsigned long flags = xen_irq_save();
+	unsigned long flags = lock();
 	bool done;
 
 	(void)ctx;
 	drain();
 	done = reply_ready || broken;
-	xen_irq_restore(flags);
+	unlock(flags);
 	return done;
 }
 
 static bool request_room(void *ctx)
 {
+	unsigned long flags = lock();
+	bool room;
+
 	(void)ctx;
-	return broken || __atomic_load_n(&intf->req_prod, __ATOMIC_RELAXED) -
-					 __atomic_load_n(&intf->req_cons,
-							 __ATOMIC_ACQUIRE) <
+	room = broken || intf->req_prod - __atomic_load_n(&intf->req_cons,
+							  __ATOMIC_ACQUIRE) <
 				 XENSTORE_RING_SIZE;
+	unlock(flags);
+	return room;
 }
 
 static int send(const char *msg, size_t len)
@@ -159,42 +193,60 @@ static int send(const char *msg, size_t len)
 	size_t off = 0;
 
 	while (off < len) {
-		unsigned long flags = xen_irq_save();
+		unsigned long flags = lock();
 		int n = xs_ring_write(intf, msg + off, len - off);
 
-		xen_irq_restore(flags);
-		if (n < 0) {
+		if (n < 0)
 			broken = true;
+		unlock(flags);
+		if (n < 0)
 			return -EIO;
-		}
 		off += (size_t)n;
 		evtchn_notify(port);
 		if (off < len &&
 		    blkdev_wait(request_room, NULL, TIMEOUT_MS) < 0)
 			return -ETIMEDOUT;
-		if (broken)
-			return -EIO;
+	}
+	return 0;
+}
+
+static bool owner_free(void *ctx)
+{
+	(void)ctx;
+	return __atomic_load_n(&owner, __ATOMIC_RELAXED) < 0;
+}
+
+/* Takes the request machinery for this CPU; waits while another has it. */
+static int take_ownership(void)
+{
+	int me = (int)cpu_id(), free = -1;
+	uint64_t deadline = time_now_ns() + (uint64_t)TIMEOUT_MS * 1000000;
+
+	while (!__atomic_compare_exchange_n(
+		&owner, &free, me, false, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED)) {
+		if (free == me)
+			return -EBUSY; /* a nested call on this CPU */
+		free = -1;
+		/* The owner's CPU does not kick us: look every few ms. */
+		if (time_now_ns() >= deadline ||
+		    (blkdev_wait(owner_free, NULL, 5) < 0 &&
+		     time_now_ns() >= deadline))
+			return -ETIMEDOUT;
 	}
 	return 0;
 }
 
 /*
  * Sends one request and waits for its reply (left in reply/reply_len).
- * Returns the reply length or an error.
+ * Returns the reply length or an error. Owner only.
  */
-static int request(uint32_t type, uint32_t tx, const char *const *args,
-		   unsigned int nargs, bool last_raw)
+static int exchange(uint32_t type, uint32_t tx, const char *const *args,
+		    unsigned int nargs, bool last_raw)
 {
 	unsigned long flags;
 	uint32_t id;
 	int rc;
 
-	if (!intf)
-		return -ENODEV;
-	if (broken)
-		return -EIO;
-	if (busy)
-		return -EBUSY;
 	if (next_id == 0)
 		next_id = 1; /* 0 means "no request" */
 	id = next_id++;
@@ -202,22 +254,22 @@ static int request(uint32_t type, uint32_t tx, const char *const *args,
 			      args, nargs, last_raw);
 	if (rc < 0)
 		return rc;
-	busy = true;
-	flags = xen_irq_save();
+	flags = lock();
 	awaited_id = id;
+	waiter_cpu = (int)cpu_id();
 	reply_ready = false;
-	xen_irq_restore(flags);
+	unlock(flags);
 	rc = send(request_buf, (size_t)rc);
 	if (rc == 0 && blkdev_wait(reply_arrived, NULL, TIMEOUT_MS) < 0)
 		rc = -ETIMEDOUT;
-	flags = xen_irq_save();
+	flags = lock();
 	awaited_id = 0;
-	xen_irq_restore(flags);
-	busy = false;
+	waiter_cpu = -1;
+	if (rc == 0 && broken)
+		rc = -EIO;
+	unlock(flags);
 	if (rc < 0)
 		return rc;
-	if (broken)
-		return -EIO;
 	if (reply_type == XS_ERROR)
 		return xs_error_errno(reply, reply_len);
 	if (reply_type != type)
@@ -225,18 +277,41 @@ static int request(uint32_t type, uint32_t tx, const char *const *args,
 	return (int)reply_len;
 }
 
+/*
+ * Makes one request from any CPU; the reply (if out) is copied to out,
+ * NUL-terminated, before the machinery is released. Returns the reply
+ * length, -E2BIG when it does not fit size, or an error.
+ */
+static int request(uint32_t type, uint32_t tx, const char *const *args,
+		   unsigned int nargs, bool last_raw, char *out, size_t size)
+{
+	int rc;
+
+	if (!intf)
+		return -ENODEV;
+	if (__atomic_load_n(&broken, __ATOMIC_RELAXED))
+		return -EIO;
+	rc = take_ownership();
+	if (rc < 0)
+		return rc;
+	rc = exchange(type, tx, args, nargs, last_raw);
+	if (rc >= 0 && out) {
+		if ((size_t)rc >= size)
+			rc = -E2BIG;
+		else
+			memcpy(out, reply, (size_t)rc + 1);
+	}
+	__atomic_store_n(&owner, -1, __ATOMIC_RELEASE);
+	return rc;
+}
+
 int xenstore_read(uint32_t tx, const char *path, char *buf, size_t size)
 {
 	const char *args[] = { path };
-	int rc = request(XS_READ, tx, args, 1, false);
+	int rc = request(XS_READ, tx, args, 1, false, buf, size);
 
-	if (rc < 0)
-		return rc;
-	if ((size_t)rc >= size)
-		return -E2BIG;
-	memcpy(buf, reply, (size_t)rc);
-	buf[rc] = '\0';
-	return (int)strlen(buf); /* a value with NULs ends at the first */
+	/* A value with NULs in it ends at the first. */
+	return rc < 0 ? rc : (int)strlen(buf);
 }
 
 int xenstore_read_u64(uint32_t tx, const char *path, uint64_t *value)
@@ -252,7 +327,7 @@ int xenstore_read_u64(uint32_t tx, const char *path, uint64_t *value)
 int xenstore_write(uint32_t tx, const char *path, const char *value)
 {
 	const char *args[] = { path, value };
-	int rc = request(XS_WRITE, tx, args, 2, true);
+	int rc = request(XS_WRITE, tx, args, 2, true, NULL, 0);
 
 	return rc < 0 ? rc : 0;
 }
@@ -268,7 +343,7 @@ int xenstore_write_u64(uint32_t tx, const char *path, uint64_t value)
 int xenstore_rm(uint32_t tx, const char *path)
 {
 	const char *args[] = { path };
-	int rc = request(XS_RM, tx, args, 1, false);
+	int rc = request(XS_RM, tx, args, 1, false, NULL, 0);
 
 	return rc < 0 ? rc : 0;
 }
@@ -276,14 +351,8 @@ int xenstore_rm(uint32_t tx, const char *path)
 int xenstore_directory(uint32_t tx, const char *path, char *buf, size_t size)
 {
 	const char *args[] = { path };
-	int rc = request(XS_DIRECTORY, tx, args, 1, false);
 
-	if (rc < 0)
-		return rc;
-	if ((size_t)rc > size)
-		return -E2BIG;
-	memcpy(buf, reply, (size_t)rc);
-	return rc;
+	return request(XS_DIRECTORY, tx, args, 1, false, buf, size);
 }
 
 int xenstore_watch(const char *path, xenstore_watch_fn fn, void *ctx)
@@ -295,21 +364,23 @@ int xenstore_watch(const char *path, xenstore_watch_fn fn, void *ctx)
 
 	if (strlen(path) >= XENSTORE_WATCH_PATH_MAX)
 		return -E2BIG;
+	flags = lock();
 	for (h = 0; h < XENSTORE_WATCH_MAX && watches[h].fn; h++)
 		;
+	if (h < XENSTORE_WATCH_MAX) {
+		strlcpy(watches[h].path, path, sizeof(watches[h].path));
+		watches[h].ctx = ctx;
+		watches[h].fn = fn;
+	}
+	unlock(flags);
 	if (h == XENSTORE_WATCH_MAX)
 		return -ENOSPC;
 	snprintf(token, sizeof(token), "t%d", h);
-	strlcpy(watches[h].path, path, sizeof(watches[h].path));
-	flags = xen_irq_save();
-	watches[h].ctx = ctx;
-	watches[h].fn = fn;
-	xen_irq_restore(flags);
-	rc = request(XS_WATCH, XBT_NIL, args, 2, false);
+	rc = request(XS_WATCH, XBT_NIL, args, 2, false, NULL, 0);
 	if (rc < 0) {
-		flags = xen_irq_save();
+		flags = lock();
 		watches[h].fn = NULL;
-		xen_irq_restore(flags);
+		unlock(flags);
 		return rc;
 	}
 	return h;
@@ -317,29 +388,31 @@ int xenstore_watch(const char *path, xenstore_watch_fn fn, void *ctx)
 
 void xenstore_unwatch(int handle)
 {
-	char token[8];
-	const char *args[] = { NULL, token };
+	char token[8], path[XENSTORE_WATCH_PATH_MAX];
+	const char *args[] = { path, token };
 	unsigned long flags;
 
-	if (handle < 0 || handle >= XENSTORE_WATCH_MAX || !watches[handle].fn)
+	if (handle < 0 || handle >= XENSTORE_WATCH_MAX)
 		return;
-	args[0] = watches[handle].path;
-	flags = xen_irq_save();
+	flags = lock();
+	strlcpy(path, watches[handle].path, sizeof(path));
 	watches[handle].fn = NULL;
-	xen_irq_restore(flags);
+	unlock(flags);
 	snprintf(token, sizeof(token), "t%d", handle);
-	(void)request(XS_UNWATCH, XBT_NIL, args, 2, false);
+	(void)request(XS_UNWATCH, XBT_NIL, args, 2, false, NULL, 0);
 }
 
 int xenstore_transaction_start(uint32_t *tx)
 {
 	const char *args[] = { "" };
+	char reply_id[16];
 	uint64_t id;
-	int rc = request(XS_TRANSACTION_START, XBT_NIL, args, 1, false);
+	int rc = request(XS_TRANSACTION_START, XBT_NIL, args, 1, false,
+			 reply_id, sizeof(reply_id));
 
 	if (rc < 0)
-		return rc;
-	if (xs_parse_u64(reply, &id) < 0 || id == 0 || id > UINT32_MAX)
+		return rc == -E2BIG ? -EPROTO : rc;
+	if (xs_parse_u64(reply_id, &id) < 0 || id == 0 || id > UINT32_MAX)
 		return -EPROTO;
 	*tx = (uint32_t)id;
 	return 0;
@@ -348,7 +421,7 @@ int xenstore_transaction_start(uint32_t *tx)
 static int transaction_end(uint32_t tx, bool commit)
 {
 	const char *args[] = { commit ? "T" : "F" };
-	int rc = request(XS_TRANSACTION_END, tx, args, 1, false);
+	int rc = request(XS_TRANSACTION_END, tx, args, 1, false, NULL, 0);
 
 	return rc < 0 ? rc : 0;
 }

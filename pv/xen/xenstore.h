@@ -4,8 +4,9 @@
  * pv/xen; bare metal.
  *
  * Requests block the caller (halting the CPU between events, with a
- * timeout) and may be made from thread context once time is calibrated
- * (INIT_DEVICES or later), one at a time (a nested call gets -EBUSY).
+ * timeout) and may be made from thread context on any CPU once time is
+ * calibrated (INIT_DEVICES or later); they go one at a time domain-wide
+ * (others wait their turn), and a nested call on one CPU gets -EBUSY.
  * Relative paths ("device/vif/0") are relative to this domain's home.
  * tx is a transaction id from xenstore_transaction_start, or XBT_NIL.
  *
@@ -58,8 +59,13 @@ int xenstore_rm(uint32_t tx, const char *path) __must_check;
 int xenstore_directory(uint32_t tx, const char *path, char *buf,
 		       size_t size) __must_check;
 
-/* Called in interrupt context when a watched path (or one below it)
- * changes, and once right after the watch is set. Only mark work. */
+/*
+ * Called when a watched path (or one below it) changes, and once right
+ * after the watch is set: in interrupt context on CPU 0, or in the thread
+ * of a request on any CPU, always with interrupts off and xenstore's lock
+ * held. Only mark work (and wake threads: evtchn_trigger, thread_resume);
+ * never call xenstore.
+ */
 typedef void (*xenstore_watch_fn)(void *ctx, const char *path);
 
 #define XENSTORE_WATCH_MAX	16

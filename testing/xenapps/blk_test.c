@@ -6,13 +6,17 @@
  * 2048..2147 in one call, reads it back, flushes; prints "blk: ready".
  * Then it reads sector 0 every 100 ms until the device fails (the test
  * makes the backend misbehave from dom0) and ends with success if the
- * failure came as a clean -EIO, or after 120 s with failure.
+ * failure came as a clean -EIO, or after 120 s with failure. With cpu=N
+ * that second part runs in a thread on CPU N (the device's events follow
+ * it there).
  */
 #include <stdint.h>
 
 #include <torito/app.h>
 #include <torito/blkdev.h>
+#include <torito/boot.h>
 #include <torito/console.h>
+#include <torito/cpu.h>
 #include <torito/errno.h>
 #include <torito/mem.h>
 #include <torito/string.h>
@@ -46,6 +50,49 @@ static int check(const uint8_t *got, const uint8_t *want, uint32_t n,
 		}
 	kprintf("blk: %s: %u sectors ok\n", what, n);
 	return 0;
+}
+
+/* Reads sector 0 every 100 ms until the device fails. */
+static int poll_until_failure(struct blkdev *d, uint8_t *buf)
+{
+	int rc;
+
+	kprintf("blk: polling from cpu %u\n", cpu_id());
+	for (int i = 0; i < 1200; i++) {
+		rc = blkdev_read(d, 0, buf, 1);
+		if (rc < 0) {
+			kprintf("blk: device failed cleanly (%s)\n",
+				errno_name(rc));
+			rc = blkdev_read(d, 0, buf, 1);
+			kprintf("blk: after failure: %s\n", errno_name(rc));
+			return rc == -EIO ? 0 : 1;
+		}
+		thread_sleep_ms(100);
+	}
+	kprintf("blk: the device never failed\n");
+	return 1;
+}
+
+static struct blkdev *poll_dev;
+static uint8_t *poll_buf;
+
+static void *poll_thread(void *arg)
+{
+	(void)arg;
+	return (void *)(intptr_t)poll_until_failure(poll_dev, poll_buf);
+}
+
+static int watch_from(struct blkdev *d, uint8_t *buf)
+{
+	char arg[4];
+	struct thread *t;
+
+	if (!boot_cmdline_get(boot_info(), "cpu", arg, sizeof(arg)))
+		return poll_until_failure(d, buf);
+	poll_dev = d;
+	poll_buf = buf;
+	t = thread_create((unsigned int)(arg[0] - '0'), poll_thread, NULL);
+	return t ? (int)(intptr_t)thread_join(t) : 1;
 }
 
 int torito_main(void)
@@ -83,17 +130,5 @@ int torito_main(void)
 	kprintf("blk: past the end: %s\n",
 		errno_name(blkdev_read(d, blkdev_info(d)->sectors, buf, 1)));
 	kprintf("blk: ready\n");
-	for (int i = 0; i < 1200; i++) {
-		rc = blkdev_read(d, 0, buf, 1);
-		if (rc < 0) {
-			kprintf("blk: device failed cleanly (%s)\n",
-				errno_name(rc));
-			rc = blkdev_read(d, 0, buf, 1);
-			kprintf("blk: after failure: %s\n", errno_name(rc));
-			return rc == -EIO ? 0 : 1;
-		}
-		thread_sleep_ms(100);
-	}
-	kprintf("blk: the device never failed\n");
-	return 1;
+	return watch_from(d, buf);
 }

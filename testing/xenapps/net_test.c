@@ -6,6 +6,8 @@
  * (dom0 pings it) and sleeps between events. When the device fails (the
  * test makes the backend misbehave from dom0) it checks that the failure
  * is a clean -EIO and ends with success; after 300 s with failure.
+ * With cpu=N all of it runs in a thread on CPU N, as a net_dedicate'd
+ * device would (its events then go to that CPU).
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -14,9 +16,11 @@
 #include <torito/blkdev_driver.h>
 #include <torito/boot.h>
 #include <torito/console.h>
+#include <torito/cpu.h>
 #include <torito/errno.h>
 #include <torito/netdev.h>
 #include <torito/string.h>
+#include <torito/thread.h>
 #include <torito/time.h>
 
 #define ETH_HLEN    14
@@ -235,7 +239,7 @@ static int talk_to_peer(void)
 	return pongs == 3 ? 0 : -ETIMEDOUT;
 }
 
-int torito_main(void)
+static int run(void)
 {
 	const struct boot_info *bi = boot_info();
 	char ip[20], peer[20];
@@ -251,8 +255,8 @@ int torito_main(void)
 		return 1;
 	}
 	memcpy(my_mac, netdev_info(dev)->mac, 6);
-	kprintf("net: xen0 mtu %u features 0x%x\n", netdev_info(dev)->mtu,
-		netdev_info(dev)->features);
+	kprintf("net: xen0 mtu %u features 0x%x, on cpu %u\n",
+		netdev_info(dev)->mtu, netdev_info(dev)->features, cpu_id());
 	netdev_set_notify(dev, on_notify, NULL);
 	rc = talk_to_peer();
 	if (rc < 0) {
@@ -276,4 +280,25 @@ int torito_main(void)
 	}
 	kprintf("net: the device never failed\n");
 	return 1;
+}
+
+static void *run_thread(void *arg)
+{
+	(void)arg;
+	return (void *)(intptr_t)run();
+}
+
+int torito_main(void)
+{
+	char arg[4];
+	struct thread *t;
+
+	if (!boot_cmdline_get(boot_info(), "cpu", arg, sizeof(arg)))
+		return run();
+	t = thread_create((unsigned int)(arg[0] - '0'), run_thread, NULL);
+	if (!t) {
+		kprintf("net: no cpu %s\n", arg);
+		return 1;
+	}
+	return (int)(intptr_t)thread_join(t);
 }
