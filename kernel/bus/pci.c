@@ -363,12 +363,16 @@ void pci_scan(void)
 	if (dropped)
 		kprintf("pci: %u functions beyond the first %u ignored\n",
 			dropped, PCI_MAX_DEVS);
-	for (unsigned int i = 0; i < ndevs; i++) {
-		struct pci_dev *d = &devs[i];
-		kprintf("%s %04x:%04x class %02x.%02x%s\n", d->name, d->vendor,
-			d->device, d->class_code, d->subclass,
-			ecam.base ? " (ecam)" : "");
-	}
+	/* The listing is for debugging: each line costs VM exits at boot. */
+	char opt[16];
+	if (boot_cmdline_get(boot_info(), "pci", opt, sizeof(opt)) &&
+	    strcmp(opt, "verbose") == 0)
+		for (unsigned int i = 0; i < ndevs; i++) {
+			struct pci_dev *d = &devs[i];
+			kprintf("%s %04x:%04x class %02x.%02x%s\n", d->name,
+				d->vendor, d->device, d->class_code,
+				d->subclass, ecam.base ? " (ecam)" : "");
+		}
 	for (unsigned int i = 0; i < ndevs; i++)
 		probe_device(&devs[i]);
 }
