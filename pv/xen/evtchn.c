@@ -360,5 +360,8 @@ void evtchn_close(evtchn_port_t port)
 	/* Masked: no new upcall calls it; one running on another CPU may
 	 * still be inside the handler, which must tolerate that. */
 	__atomic_store_n(&ports[port].fn, NULL, __ATOMIC_RELEASE);
+	__atomic_fetch_and(&soft_pending[port / BITS_PER_WORD],
+			   ~(1ull << (port % BITS_PER_WORD)), __ATOMIC_ACQ_REL);
 	(void)hypercall_event_channel_op(EVTCHNOP_close, &op);
+	__atomic_store_n(&ports[port].vcpu, 0, __ATOMIC_RELAXED);
 }
