@@ -112,7 +112,7 @@ def module_name(filename):
     return base.replace("-", "_")
 
 
-def prepare(root, out):
+def prepare(root, out, source=None):
     """Copies kernel, modules (with dependencies) and busybox from an
     unpacked package tree `root` into the cache directory `out`."""
     boot = os.path.join(root, "boot")
@@ -158,7 +158,7 @@ def prepare(root, out):
         f.write("".join(name + "\n" for name, _ in order))
     with open(os.path.join(out, "READY"), "w") as f:
         f.write("format %d\nkernel %s\nmodules %s\nsource %s\n" % (
-            FORMAT, version, " ".join(n for n, _ in order), root))
+            FORMAT, version, " ".join(n for n, _ in order), source or root))
     return version, [n for n, _ in order]
 
 
@@ -232,12 +232,13 @@ def main(argv):
     p = sub.add_parser("prepare")
     p.add_argument("--root", required=True)
     p.add_argument("--out", required=True)
+    p.add_argument("--source", help="what to record as the source")
     p = sub.add_parser("initramfs")
     p.add_argument("out")
     sub.add_parser("paths")
     args = ap.parse_args(argv)
     if args.cmd == "prepare":
-        version, mods = prepare(args.root, args.out)
+        version, mods = prepare(args.root, args.out, args.source)
         print("baseline: kernel %s, modules %s" % (version, " ".join(mods)))
     elif args.cmd == "initramfs":
         try:

@@ -45,6 +45,7 @@ if [ $refresh = 0 ] && [ -f "$XEN/READY" ] &&
 	ls "$XEN"/root/boot/vmlinuz-* > /dev/null 2>&1 &&
 	[ -x "$XEN/root/bin/busybox" ]; then
 	root=$XEN/root
+	source="the Xen cache $XEN"
 else
 	for tool in apt-get apt-cache dpkg; do
 		command -v $tool > /dev/null || {
@@ -78,13 +79,14 @@ else
 		download
 	fi
 	root=$CACHE.new/unpacked
+	source="apt-get download $kernel busybox-static"
 	mkdir -p "$root"
 	for deb in "$CACHE.new"/debs/*.deb; do
 		dpkg -x "$deb" "$root"
 	done
 fi
 
-python3 "$here/baseline.py" prepare --root "$root" --out "$CACHE.new"
+python3 "$here/baseline.py" prepare --root "$root" --out "$CACHE.new" --source "$source"
 rm -rf "$CACHE.new/unpacked"
 # The kernel and modules are ~10 MB; the unpacked tree (~400 MB) goes.
 rm -rf "$CACHE"
