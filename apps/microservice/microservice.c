@@ -7,7 +7,8 @@
  * flow control: while the reply cannot be queued the request is not read,
  * so the window closes instead of memory growing). HTTP/1.1 keeps the
  * connection open unless the client says close; HTTP/1.0 closes unless it
- * says keep-alive. Idle connections are closed after 30 s.
+ * says keep-alive; "Expect: 100-continue" gets its 100 at once. Idle
+ * connections are closed after 30 s.
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -157,7 +158,11 @@ static void answer(struct net_sock *k, struct conn *c)
 	if (strncmp(c->hdr, "GET ", 4) == 0 || strncmp(c->hdr, "HEAD ", 5) == 0) {
 		reply(k, c, "200 OK", hello, sizeof(hello) - 1, c->hdr[0] == 'H');
 	} else if (strncmp(c->hdr, "POST /echo", 10) == 0) {
+		static const char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
 		c->echo_left = content_length(c->hdr);
+		/* A client that waits for permission gets it at once. */
+		if (has_token(c->hdr, "Expect:", "100-continue"))
+			send_str(k, cont, sizeof(cont) - 1);
 		reply(k, c, "200 OK", NULL, (size_t)c->echo_left, true);
 	} else {
 		static const char msg[] = "Only GET, HEAD and POST /echo\n";

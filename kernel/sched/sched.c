@@ -202,8 +202,9 @@ static void thread_free(struct thread *t)
 	if (t >= boot_threads && t < boot_threads + CPU_MAX)
 		return; /* a CPU's first context: static */
 	if (t->stack) {
-		mmu_set_guard(t->stack, false);
-		mem_free(t->stack);
+		/* Re-mapping never needs memory: the page table exists. */
+		if (mmu_set_guard(t->stack, false) == 0)
+			mem_free(t->stack);
 	}
 	mem_free(t);
 }
@@ -361,6 +362,10 @@ static int start_on_this_cpu(struct thread *t)
 	uint8_t *stack = mem_alloc_aligned(t->stack_size + PAGE, PAGE);
 
 	t->cpu = this_cpu();
+	if (stack && mmu_set_guard(stack, true) < 0) {
+		mem_free(stack);
+		stack = NULL;
+	}
 	if (!stack) {
 		t->result = (void *)(intptr_t)-ENOMEM;
 		t->state = THREAD_DEAD;
@@ -368,7 +373,6 @@ static int start_on_this_cpu(struct thread *t)
 		finish_ended(t->cpu);
 		return -ENOMEM;
 	}
-	mmu_set_guard(stack, true);
 	t->stack = stack;
 	sp = (uint64_t *)(stack + PAGE + t->stack_size);
 	*--sp = (uintptr_t)thread_start; /* switch_context's ret */

@@ -19,6 +19,8 @@
 #include <torito/boot.h>
 #include <torito/console.h>
 #include <torito/cpu.h>
+#include <torito/errno.h>
+#include <torito/power.h>
 #include <torito/mem.h>
 #include <torito/panic.h>
 
@@ -63,14 +65,15 @@ static _Atomic uint64_t *table(uint64_t entry)
  * Replaces the large-page entry *e (mapping `size` bytes) by a table of 512
  * entries mapping the same memory with the same rights.
  */
-static void split(_Atomic uint64_t *e, uint64_t old, uint64_t size)
+static int split(_Atomic uint64_t *e, uint64_t old, uint64_t size)
 {
 	uint64_t sub = size / 512;
 	uint64_t flags = old & ~PTE_ADDR & ~PTE_PAT_LARGE;
 	uint64_t base = old & PTE_ADDR & ~(size - 1);
 	uint64_t *t = mem_zalloc(4096, 4096);
 
-	BUG_ON(!t); /* page tables are tiny next to any heap */
+	if (!t)
+		return -ENOMEM;
 	table_bytes[cpu_id()] += 4096;
 	if (sub == 4096)
 		flags &= ~PTE_PS; /* 4 KiB entries have no PS bit */
@@ -83,6 +86,7 @@ static void split(_Atomic uint64_t *e, uint64_t old, uint64_t size)
 		mem_free(t); /* another CPU split it first */
 		table_bytes[cpu_id()] -= 4096;
 	}
+	return 0;
 }
 
 uint64_t mmu_table_bytes(void)
@@ -90,7 +94,8 @@ uint64_t mmu_table_bytes(void)
 	return table_bytes[cpu_id()];
 }
 
-/* The 4 KiB entry for va under root, splitting large pages on the way. */
+/* The 4 KiB entry for va under root, splitting large pages on the way;
+ * NULL when there is no memory for a new table. */
 static _Atomic uint64_t *pte_of(_Atomic uint64_t *root, uintptr_t va)
 {
 	_Atomic uint64_t *t = root;
@@ -100,7 +105,9 @@ static _Atomic uint64_t *pte_of(_Atomic uint64_t *root, uintptr_t va)
 		uint64_t v = atomic_load(e);
 		BUG_ON(!(v & PTE_P));
 		if (v & PTE_PS) {
-			split(e, v, 1ull << shift); /* the size this entry maps */
+			/* the size this entry maps */
+			if (split(e, v, 1ull << shift) < 0)
+				return NULL;
 			v = atomic_load(e);
 		}
 		t = table(v);
@@ -119,16 +126,19 @@ void mmu_unmap_null_page(void)
 	invlpg(0);
 }
 
-void mmu_set_guard(void *page, bool guard)
+int mmu_set_guard(void *page, bool guard)
 {
 	uintptr_t va = (uintptr_t)page;
 	_Atomic uint64_t *pte = pte_of(kernel_root(), va);
 
+	if (!pte)
+		return -ENOMEM;
 	if (guard)
 		atomic_fetch_and(pte, ~PTE_P);
 	else
 		atomic_fetch_or(pte, PTE_P);
 	invlpg(va);
+	return 0;
 }
 
 static uint64_t ram_top(void)
@@ -173,7 +183,8 @@ void mmu_init(void)
 	nx_bit = (rdmsr(0xc0000080) & (1u << 11)) ? PTE_NX : 0;
 	pml4 = mem_zalloc(4096, 4096);
 	pdpt = mem_zalloc(4096, 4096);
-	BUG_ON(!pml4 || !pdpt);
+	if (!pml4 || !pdpt)
+		goto no_memory;
 	pml4[0] = virt_to_phys(pdpt) | PTE_P | PTE_RW;
 	for (uint64_t g = 0; g < top / GIB; g++) {
 		uint64_t flags = PTE_P | PTE_RW | PTE_PS | nx_bit;
@@ -182,7 +193,8 @@ void mmu_init(void)
 			continue;
 		}
 		uint64_t *pd = mem_zalloc(4096, 4096);
-		BUG_ON(!pd);
+		if (!pd)
+			goto no_memory;
 		for (uint64_t i = 0; i < 512; i++)
 			pd[i] = (g * GIB + i * (2ull << 20)) | flags;
 		pdpt[g] = virt_to_phys(pd) | PTE_P | PTE_RW;
@@ -194,8 +206,16 @@ void mmu_init(void)
 	/* The image may run past 2 MiB: give those pages their rights too. */
 	for (uintptr_t va = 2ull << 20; va < (uintptr_t)__image_end; va += 4096) {
 		_Atomic uint64_t *pte = pte_of((_Atomic uint64_t *)pml4, va);
+		if (!pte)
+			goto no_memory;
 		atomic_store(pte, va | low_page_flags(va));
 	}
 	__asm__ volatile("mov %0, %%cr3" : : "r"(virt_to_phys(pml4)) : "memory");
 	mapped_limit = top;
+	return;
+no_memory:
+	kprintf("torito: not enough memory for the page tables (%lu KiB "
+		"usable); give the machine more RAM\n",
+		(unsigned long)(boot_usable_bytes(boot_info()) >> 10));
+	power_off(1);
 }

@@ -18,8 +18,9 @@ void mmu_unmap_null_page(void);
 /*
  * Makes the 4 KiB page at page (page-aligned, identity-mapped RAM) a guard
  * page (not present) or maps it again. Splits a large page into 4 KiB
- * pages when needed (once per 2 MiB). Any CPU; the page's owner only.
+ * pages when needed (once per 2 MiB). Returns 0, or -ENOMEM when no memory
+ * is left for that split. Any CPU; the page's owner only.
  */
-void mmu_set_guard(void *page, bool guard);
+int mmu_set_guard(void *page, bool guard) __attribute__((warn_unused_result));
 
 #endif /* TORITO_KERNEL_ARCH_X86_64_MMU_H */
