@@ -79,36 +79,60 @@ static volatile void *ecam_ptr(uint8_t bus, uint8_t slot, uint8_t func,
 					     (uint64_t)func << 12 | (off & 0xfff)));
 }
 
+/* One configuration read of width 1, 2 or 4 bytes (off aligned to it). */
+static uint32_t cfg_read(uint8_t bus, uint8_t slot, uint8_t func,
+			 uint16_t off, unsigned int width)
+{
+	volatile void *p = ecam_ptr(bus, slot, func, off & ~(width - 1));
+
+	if (p)
+		return width == 1   ? *(volatile uint8_t *)p
+		       : width == 2 ? *(volatile uint16_t *)p
+				    : *(volatile uint32_t *)p;
+	outl(CONFIG_ADDRESS, cfg_address(bus, slot, func, off));
+	return width == 1   ? inb(CONFIG_DATA + (off & 3))
+	       : width == 2 ? inw(CONFIG_DATA + (off & 2))
+			    : inl(CONFIG_DATA);
+}
+
+static void cfg_write(const struct pci_dev *d, uint16_t off, uint32_t v,
+		      unsigned int width)
+{
+	volatile void *p = ecam_ptr(d->bus, d->slot, d->func, off & ~(width - 1));
+
+	if (p) {
+		if (width == 1)
+			*(volatile uint8_t *)p = (uint8_t)v;
+		else if (width == 2)
+			*(volatile uint16_t *)p = (uint16_t)v;
+		else
+			*(volatile uint32_t *)p = v;
+		return;
+	}
+	outl(CONFIG_ADDRESS, cfg_address(d->bus, d->slot, d->func, off));
+	if (width == 1)
+		outb(CONFIG_DATA + (off & 3), (uint8_t)v);
+	else if (width == 2)
+		outw(CONFIG_DATA + (off & 2), (uint16_t)v);
+	else
+		outl(CONFIG_DATA, v);
+}
+
 static uint32_t raw_read32(uint8_t bus, uint8_t slot, uint8_t func,
 			   uint16_t off)
 {
-	volatile uint32_t *p = ecam_ptr(bus, slot, func, off & ~3u);
-
-	if (p)
-		return *p;
-	outl(CONFIG_ADDRESS, cfg_address(bus, slot, func, off));
-	return inl(CONFIG_DATA);
+	return cfg_read(bus, slot, func, off, 4);
 }
 
 static uint16_t raw_read16(uint8_t bus, uint8_t slot, uint8_t func,
 			   uint16_t off)
 {
-	volatile uint16_t *p = ecam_ptr(bus, slot, func, off & ~1u);
-
-	if (p)
-		return *p;
-	outl(CONFIG_ADDRESS, cfg_address(bus, slot, func, off));
-	return inw(CONFIG_DATA + (off & 2));
+	return (uint16_t)cfg_read(bus, slot, func, off, 2);
 }
 
 static uint8_t raw_read8(uint8_t bus, uint8_t slot, uint8_t func, uint16_t off)
 {
-	volatile uint8_t *p = ecam_ptr(bus, slot, func, off);
-
-	if (p)
-		return *p;
-	outl(CONFIG_ADDRESS, cfg_address(bus, slot, func, off));
-	return inb(CONFIG_DATA + (off & 3));
+	return (uint8_t)cfg_read(bus, slot, func, off, 1);
 }
 
 uint8_t pci_cfg_read8(const struct pci_dev *d, uint16_t off)
@@ -128,38 +152,17 @@ uint32_t pci_cfg_read32(const struct pci_dev *d, uint16_t off)
 
 void pci_cfg_write8(const struct pci_dev *d, uint16_t off, uint8_t v)
 {
-	volatile uint8_t *p = ecam_ptr(d->bus, d->slot, d->func, off);
-
-	if (p) {
-		*p = v;
-		return;
-	}
-	outl(CONFIG_ADDRESS, cfg_address(d->bus, d->slot, d->func, off));
-	outb(CONFIG_DATA + (off & 3), v);
+	cfg_write(d, off, v, 1);
 }
 
 void pci_cfg_write16(const struct pci_dev *d, uint16_t off, uint16_t v)
 {
-	volatile uint16_t *p = ecam_ptr(d->bus, d->slot, d->func, off & ~1u);
-
-	if (p) {
-		*p = v;
-		return;
-	}
-	outl(CONFIG_ADDRESS, cfg_address(d->bus, d->slot, d->func, off));
-	outw(CONFIG_DATA + (off & 2), v);
+	cfg_write(d, off, v, 2);
 }
 
 void pci_cfg_write32(const struct pci_dev *d, uint16_t off, uint32_t v)
 {
-	volatile uint32_t *p = ecam_ptr(d->bus, d->slot, d->func, off & ~3u);
-
-	if (p) {
-		*p = v;
-		return;
-	}
-	outl(CONFIG_ADDRESS, cfg_address(d->bus, d->slot, d->func, off));
-	outl(CONFIG_DATA, v);
+	cfg_write(d, off, v, 4);
 }
 
 /* Uses ECAM when the MCFG offers one inside the identity map. */
