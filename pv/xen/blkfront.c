@@ -70,13 +70,6 @@ struct blkfront {
 
 static unsigned int nblkfronts;
 
-static void revoke(grant_ref_t *ref, unsigned int *busy)
-{
-	if (*ref && gnttab_end_access(*ref) == -EBUSY)
-		(*busy)++; /* the backend holds it: leak the page */
-	*ref = 0;
-}
-
 /* Undoes attach, safe on a partial setup. The backend is closed first:
  * it unmaps the ring only on our Closed, and until then the grant of a
  * mapped page cannot be revoked. */
@@ -90,8 +83,8 @@ static void teardown(struct blkfront *bf)
 	bf->have_port = false;
 	for (unsigned int s = 0; s < BF_SLOTS; s++)
 		for (unsigned int i = 0; i < BF_SEGS; i++)
-			revoke(&bf->r.gref[s][i], &busy);
-	revoke(&bf->ring_ref, &busy);
+			gnttab_forget(&bf->r.gref[s][i], &busy);
+	gnttab_forget(&bf->ring_ref, &busy);
 	if (busy)
 		kprintf("blkfront: %s: %u pages still held by the backend; "
 			"leaked\n",

@@ -130,3 +130,10 @@ int gnttab_end_access(grant_ref_t ref)
 	unlock(flags);
 	return rc;
 }
+
+void gnttab_forget(grant_ref_t *ref, unsigned int *busy)
+{
+	if (*ref && gnttab_end_access(*ref) == -EBUSY)
+		(*busy)++; /* the backend holds it: leak the page */
+	*ref = 0;
+}

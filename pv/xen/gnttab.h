@@ -35,4 +35,12 @@ int gnttab_grant_access(domid_t domid, uint64_t paddr,
  */
 int gnttab_end_access(grant_ref_t ref) __must_check;
 
+/*
+ * Teardown helper for frontends: ends the grant *ref if there is one (0
+ * means none: refs below 8 are reserved), counts in *busy a grant the
+ * backend still holds (its page must then be leaked, not reused), and sets
+ * *ref to 0.
+ */
+void gnttab_forget(grant_ref_t *ref, unsigned int *busy);
+
 #endif /* TORITO_PV_XEN_GNTTAB_H */

@@ -71,15 +71,6 @@ struct netfront {
 
 static unsigned int nnetfronts;
 
-/* Revokes *ref if it was granted (refs below 8 are reserved, so 0 means
- * "none") and forgets it. */
-static void revoke(grant_ref_t *ref, unsigned int *busy)
-{
-	if (*ref && gnttab_end_access(*ref) == -EBUSY)
-		(*busy)++; /* the backend holds it: leak the page */
-	*ref = 0;
-}
-
 /* Undoes attach, safe on a partial setup. The backend is closed first:
  * it unmaps the rings only on our Closed, and until then the grant of a
  * mapped page cannot be revoked. */
@@ -92,11 +83,11 @@ static void teardown(struct netfront *nf)
 		evtchn_close(nf->port);
 	nf->have_port = false;
 	for (unsigned int i = 0; i < NF_RX_SIZE; i++)
-		revoke(&nf->q.rx_gref[i], &busy);
+		gnttab_forget(&nf->q.rx_gref[i], &busy);
 	for (unsigned int i = 0; i < NF_TX_SIZE; i++)
-		revoke(&nf->q.tx_gref[i], &busy);
-	revoke(&nf->tx_ring_ref, &busy);
-	revoke(&nf->rx_ring_ref, &busy);
+		gnttab_forget(&nf->q.tx_gref[i], &busy);
+	gnttab_forget(&nf->tx_ring_ref, &busy);
+	gnttab_forget(&nf->rx_ring_ref, &busy);
 	if (busy)
 		kprintf("netfront: %s: %u pages still held by the backend; "
 			"leaked\n",
