@@ -19,6 +19,7 @@
 #   xen.elf    the hypervisor, decompressed (QEMU -kernel loads it)
 #   READY      written last: format version and package list
 set -eu
+. "$(cd "$(dirname "$0")/../.." && pwd)/tools/debcache.sh"
 
 FORMAT=1
 home=$(getent passwd "$(id -u)" | cut -d: -f6)
@@ -47,43 +48,14 @@ if [ $refresh = 0 ] && [ -f "$STAMP" ] &&
 	exit 0
 fi
 
-for tool in apt-get apt-cache dpkg gzip; do
-	command -v $tool > /dev/null || {
-		echo "setup.sh: $tool is missing (this needs Debian 12)" >&2
-		exit 1
-	}
-done
-
+debcache_require apt-get apt-cache dpkg gzip
 # The dom0 kernel: whatever linux-image-amd64 currently points at.
-kernel_pkg() {
-	apt-cache depends linux-image-amd64 2> /dev/null |
-		awk '/Depends: linux-image-[0-9]/ { print $2; exit }'
-}
-kernel=$(kernel_pkg)
-if [ -z "$kernel" ]; then
-	apt-get update -qq
-	kernel=$(kernel_pkg)
-fi
-[ -n "$kernel" ] || {
-	echo "setup.sh: apt knows no linux-image-amd64" >&2
-	exit 1
-}
+kernel=$(debcache_kernel_package) || exit 1
 
 mkdir -p "$CACHE"
 rm -f "$STAMP"
 rm -rf "$CACHE/debs.new" "$CACHE/root.new"
-mkdir -p "$CACHE/debs.new"
-# apt-get would drop to the _apt user, who cannot write a private cache.
-sandbox=""
-[ "$(id -u)" = 0 ] && sandbox="-o APT::Sandbox::User=root"
-download() {
-	(cd "$CACHE/debs.new" && apt-get download -q $sandbox $PACKAGES "$kernel")
-}
-if ! download; then
-	echo "setup.sh: download failed; updating the package lists once" >&2
-	apt-get update -qq
-	download
-fi
+debcache_download "$CACHE/debs.new" $PACKAGES "$kernel"
 
 mkdir "$CACHE/root.new"
 for deb in "$CACHE"/debs.new/*.deb; do

@@ -17,6 +17,7 @@ set -eu
 
 FORMAT=1
 here=$(cd "$(dirname "$0")" && pwd)
+. "$here/../../../tools/debcache.sh"
 home=$(getent passwd "$(id -u)" | cut -d: -f6)
 CACHE=${TORITO_LINUX_BASELINE_CACHE:-$home/.cache/torito/linux-baseline}
 XEN=${TORITO_XEN_CACHE:-$home/.cache/torito/xen}
@@ -47,37 +48,9 @@ if [ $refresh = 0 ] && [ -f "$XEN/READY" ] &&
 	root=$XEN/root
 	source="the Xen cache $XEN"
 else
-	for tool in apt-get apt-cache dpkg; do
-		command -v $tool > /dev/null || {
-			echo "setup.sh: $tool is missing (this needs Debian 12)" >&2
-			exit 1
-		}
-	done
-	kernel_pkg() {
-		apt-cache depends linux-image-amd64 2> /dev/null |
-			awk '/Depends: linux-image-[0-9]/ { print $2; exit }'
-	}
-	kernel=$(kernel_pkg)
-	if [ -z "$kernel" ]; then
-		apt-get update -qq
-		kernel=$(kernel_pkg)
-	fi
-	[ -n "$kernel" ] || {
-		echo "setup.sh: apt knows no linux-image-amd64" >&2
-		exit 1
-	}
-	mkdir -p "$CACHE.new/debs"
-	# apt-get would drop to the _apt user, who cannot write a private cache.
-	sandbox=""
-	[ "$(id -u)" = 0 ] && sandbox="-o APT::Sandbox::User=root"
-	download() {
-		(cd "$CACHE.new/debs" && apt-get download -q $sandbox busybox-static "$kernel")
-	}
-	if ! download; then
-		echo "setup.sh: download failed; updating the package lists once" >&2
-		apt-get update -qq
-		download
-	fi
+	debcache_require apt-get apt-cache dpkg
+	kernel=$(debcache_kernel_package) || exit 1
+	debcache_download "$CACHE.new/debs" busybox-static "$kernel"
 	root=$CACHE.new/unpacked
 	source="apt-get download $kernel busybox-static"
 	mkdir -p "$root"
