@@ -345,6 +345,9 @@ class Results:
         for line in lines:
             if not line.startswith("@@"):
                 continue
+            # dom0 and Xen share the serial line: a Xen message can land
+            # right after a report, before its newline. Cut it off.
+            line = line.split("(XEN)")[0].rstrip()
             if line.startswith("@@| ") or line == "@@|":
                 if frame is not None:
                     frame[1].append(line[4:])
